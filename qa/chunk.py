@@ -1,0 +1,61 @@
+"""Split a Document into sentence-aligned, overlapping passages short enough to cite."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from qa.text import sentence_spans
+from qa.types import Chunk, Document
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    # 40–80 words keeps a passage a precise citation; one sentence of overlap means any two
+    # adjacent sentences share at least one chunk, so a two-sentence answer is never split.
+    min_words: int = 40
+    max_words: int = 80
+    overlap_sentences: int = 1
+
+    def __post_init__(self):
+        if not 1 <= self.min_words <= self.max_words:
+            raise ValueError(f"need 1 <= min_words <= max_words, got {self.min_words!r}, {self.max_words!r}")
+        if self.overlap_sentences < 0:
+            raise ValueError(f"overlap_sentences must be >= 0, got {self.overlap_sentences!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
+    spans = sentence_spans(doc.text)
+    counts = [len(doc.text[a:b].split()) for a, b in spans]
+    # Past min_words a chunk stops before exceeding max_words; below it, it may grow to this
+    # ceiling rather than end on a fragment. A single longer sentence stays one chunk.
+    ceiling = settings.max_words + settings.max_words // 4
+    chunks: list[Chunk] = []
+    i, n = 0, len(spans)
+    while i < n:
+        j, words = i, 0
+        while j < n:
+            if j > i and (
+                (words >= settings.min_words and words + counts[j] > settings.max_words)
+                or words + counts[j] > ceiling
+            ):
+                break
+            words += counts[j]
+            j += 1
+        start, end = spans[i][0], spans[j - 1][1]
+        chunks.append(
+            Chunk(
+                chunk_id=f"{doc.doc_id}#{len(chunks):04d}",
+                doc_id=doc.doc_id,
+                text=doc.text[start:end],
+                start=start,
+                end=end,
+                page=doc.page_at(start),
+                sentences=tuple(spans[i:j]),
+            )
+        )
+        if j >= n:
+            break
+        i = max(i + 1, j - settings.overlap_sentences)
+    return chunks

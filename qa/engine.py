@@ -1,0 +1,166 @@
+"""The one entry point: `ask()` / `ask_many()` over a corpus folder and its index folder."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from qa.errors import QuestionError
+from qa.types import Answer
+
+log = logging.getLogger("qa")
+
+MAX_QUESTION_CHARS = 2000
+DEFAULT_CORPUS = "corpus"
+DEFAULT_INDEX = "index"
+STALE_CHECK_SECONDS = 2.0
+
+
+def validate_question(question: object) -> str:
+    """Return the question stripped, or raise QuestionError saying what is wrong with it."""
+    if not isinstance(question, str):
+        raise QuestionError(f"question must be a string, got {type(question).__name__}: {question!r:.80}")
+    stripped = question.strip()
+    if not stripped:
+        raise QuestionError(f"question is empty: {question!r}")
+    if len(stripped) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"question is {len(stripped):,} characters long; the limit is {MAX_QUESTION_CHARS:,} "
+            f"(starts {stripped[:60]!r})"
+        )
+    return stripped
+
+
+def validate_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")
+    return k
+
+
+def resolve_paths(corpus: str | os.PathLike | None, index: str | os.PathLike | None) -> tuple[Path, Path]:
+    corpus_dir = Path(corpus or os.environ.get("QA_CORPUS") or DEFAULT_CORPUS).resolve()
+    index_dir = Path(index or os.environ.get("QA_INDEX") or DEFAULT_INDEX).resolve()
+    return corpus_dir, index_dir
+
+
+class Engine:
+    """A loaded index plus the model: answers questions. Build one with `get_engine()`."""
+
+    def __init__(self, store, model_name: str):
+        from qa.answer import Answerer
+        from qa.retrieve import Retriever
+
+        self.store = store
+        self.model_name = model_name
+        self.retriever = Retriever(store)
+        self.answerer = Answerer(store, self.retriever)
+        self.checked_at = 0.0
+
+    @property
+    def documents(self) -> list[dict]:
+        """Metadata of every indexed document: doc_id, title, publisher, date, url, path."""
+        return [d.meta() for d in self.store.documents.values()]
+
+    def ask(self, question: str, k: int = 5, docs: Sequence[str] | None = None) -> Answer:
+        return self.ask_many([question], k=k, docs=docs)[0]
+
+    def ask_many(self, questions: Sequence[str], k: int = 5, docs: Sequence[str] | None = None) -> list[Answer]:
+        if isinstance(questions, str):
+            raise TypeError("ask_many() takes a list of questions; use ask() for one string")
+        cleaned = [validate_question(q) for q in questions]
+        k = validate_k(k)
+        doc_ids = self._validate_docs(docs)
+        if not cleaned:
+            return []
+        t0 = time.perf_counter()
+        from qa.embed import encode_queries
+
+        qvecs = encode_queries(self.model_name, cleaned)
+        queries = [self.retriever.parse(q) for q in cleaned]
+        hits = self.retriever.search_many(queries, qvecs, doc_ids=doc_ids)
+        answers = [self.answerer.answer(q, qu, v, h, k) for q, qu, v, h in zip(cleaned, queries, qvecs, hits)]
+        per_q = (time.perf_counter() - t0) * 1000 / len(cleaned)
+        return [_with_elapsed(a, per_q) for a in answers]
+
+    def _validate_docs(self, docs: Sequence[str] | None) -> list[str] | None:
+        if docs is None:
+            return None
+        if isinstance(docs, str):
+            docs = [docs]
+        unknown = [d for d in docs if d not in self.store.documents]
+        if unknown:
+            raise ValueError(f"unknown doc_id(s) {unknown!r}; indexed documents: {sorted(self.store.documents)!r}")
+        return list(docs) or None
+
+
+def _with_elapsed(answer: Answer, ms: float) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, elapsed_ms=round(ms, 3))
+
+
+_engines: dict[tuple, Engine] = {}
+_lock = threading.Lock()
+
+
+def get_engine(
+    corpus: str | os.PathLike | None = None,
+    index: str | os.PathLike | None = None,
+    model: str | None = None,
+) -> Engine:
+    """The engine for this corpus/index/model, loaded once per process.
+
+    A missing or stale index (corpus, settings or model changed) is (re)built first.
+    """
+    from qa.embed import resolve_model_name
+    from qa.index import ensure_index
+
+    corpus_dir, index_dir = resolve_paths(corpus, index)
+    model_name = resolve_model_name(model)
+    key = (str(corpus_dir), str(index_dir), model_name)
+    with _lock:
+        engine = _engines.get(key)
+        # Re-checking the corpus costs a stat per file, so a warm engine does it at most
+        # every STALE_CHECK_SECONDS rather than on every question.
+        now = time.monotonic()
+        if engine is not None and now - engine.checked_at > STALE_CHECK_SECONDS:
+            engine.checked_at = now
+            if engine.store.is_stale(corpus_dir):
+                engine = None
+        if engine is None:
+            store = ensure_index(corpus_dir, index_dir, model_name)
+            engine = _engines[key] = Engine(store, model_name)
+            engine.checked_at = now
+        return engine
+
+
+def ask(
+    question: str,
+    k: int = 5,
+    *,
+    corpus: str | os.PathLike | None = None,
+    index: str | os.PathLike | None = None,
+    docs: Sequence[str] | None = None,
+) -> Answer:
+    """Answer one question from the corpus, with verbatim citations. See README for the dict form."""
+    return ask_many([question], k=k, corpus=corpus, index=index, docs=docs)[0]
+
+
+def ask_many(
+    questions: Sequence[str],
+    k: int = 5,
+    *,
+    corpus: str | os.PathLike | None = None,
+    index: str | os.PathLike | None = None,
+    docs: Sequence[str] | None = None,
+) -> list[Answer]:
+    """Answer many questions in one batched pass; same answers as calling ask() on each."""
+    if isinstance(questions, str):
+        raise TypeError("ask_many() takes a list of questions; use ask() for one string")
+    for q in questions:
+        validate_question(q)
+    validate_k(k)
+    return get_engine(corpus, index).ask_many(questions, k=k, docs=docs)

@@ -1,0 +1,431 @@
+"""Build, save and load the index folder: FAISS + BM25 + chunk/sentence tables + manifest.
+
+Layout of `index/` (the folder the user names):
+    CURRENT            name of the live build folder, replaced atomically (os.replace)
+    b-<id>/            one complete build:
+        manifest.json  format, model, dimension, chunking, index type, per-document hashes
+        documents.json document metadata and each document's row ranges
+        chunks.npy     per chunk: doc row, start, end, page (-1 none), sentence rows lo/hi
+        chunk_text.npy + chunk_text_offsets.npy  chunk texts (UTF-8 bytes), memory-mapped
+        sentences.npy  per sentence: doc row, start, end (offsets into the cleaned document)
+        chunk_vectors.npy, sentence_vectors.npy   normalised embeddings (float32)
+        dense.faiss    inner-product index over chunk_vectors
+        bm25/          bm25s index over chunk tokens (memory-mapped on load)
+
+A build is written into a fresh folder and only then named in CURRENT, so a build killed
+half-way leaves the previous one in use.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qa.chunk import ChunkSettings, chunk_document
+from qa.errors import IndexCorruptError
+from qa.ingest import corpus_signature, load_corpus
+from qa.text import tokenize
+from qa.types import Chunk, Document
+
+log = logging.getLogger("qa")
+
+FORMAT_VERSION = 1
+# Bumped when cleaning, sentence splitting or tokenising changes, so old builds are redone.
+PIPELINE_VERSION = 1
+CHUNK_DTYPE = np.dtype([("doc", "<i4"), ("start", "<i8"), ("end", "<i8"), ("page", "<i4"),
+                        ("sent_lo", "<i8"), ("sent_hi", "<i8")])
+_ARRAY_FILES = {
+    "chunk_rows": "chunks.npy",
+    "text_blob": "chunk_text.npy",
+    "text_offsets": "chunk_text_offsets.npy",
+    "sentences": "sentences.npy",
+    "chunk_vectors": "chunk_vectors.npy",
+    "sentence_vectors": "sentence_vectors.npy",
+}
+# Above this many chunks, exact search gives way to HNSW (see benchmarks for the figures).
+HNSW_THRESHOLD = 200_000
+
+
+@dataclass
+class BuildReport:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    index_type: str = "flat"
+
+    def summary(self) -> str:
+        return (f"{self.added} added, {self.changed} changed, {self.removed} removed, "
+                f"{self.chunks} chunks ({self.seconds:.1f}s)")
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Store:
+    """A loaded build. Arrays are memory-mapped; Chunks are made only for hits."""
+
+    path: Path
+    manifest: dict
+    documents: dict[str, Document]
+    doc_ids: list[str]
+    chunk_rows: np.ndarray
+    text_blob: np.ndarray
+    text_offsets: np.ndarray
+    sentences: np.ndarray
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    faiss_index: object
+    bm25: object
+    doc_chunk_lo: np.ndarray = field(default=None)
+
+    @property
+    def n_chunks(self) -> int:
+        return len(self.chunk_rows)
+
+    def chunk_text(self, i: int) -> str:
+        return bytes(self.text_blob[self.text_offsets[i]: self.text_offsets[i + 1]]).decode("utf-8")
+
+    def chunk(self, i: int) -> Chunk:
+        row = self.chunk_rows[i]
+        doc_id = self.doc_ids[row["doc"]]
+        sents = self.sentences[row["sent_lo"]: row["sent_hi"]]
+        return Chunk(
+            chunk_id=f"{doc_id}#{i - int(self.doc_chunk_lo[row['doc']]):04d}",
+            doc_id=doc_id,
+            text=self.chunk_text(i),
+            start=int(row["start"]),
+            end=int(row["end"]),
+            page=None if row["page"] < 0 else int(row["page"]),
+            sentences=tuple((int(s[1]), int(s[2])) for s in sents),
+        )
+
+    def is_stale(self, corpus_dir: Path) -> bool:
+        if not Path(corpus_dir).is_dir():
+            return False  # an index shipped without its corpus is still usable
+        return corpus_signature(Path(corpus_dir)) != self.manifest.get("signature")
+
+
+def settings_dict(model_name: str, dim: int | None, chunking: ChunkSettings) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "pipeline_version": PIPELINE_VERSION,
+        "model": model_name,
+        "dimension": dim,
+        "chunking": chunking.to_dict(),
+    }
+
+
+# --- loading ------------------------------------------------------------------------------
+
+def current_build(index_dir: Path) -> Path | None:
+    pointer = Path(index_dir) / "CURRENT"
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    return Path(index_dir) / name
+
+
+def load_store(index_dir: Path) -> Store | None:
+    """The live build in index_dir, None if there is none; IndexCorruptError if unreadable."""
+    index_dir = Path(index_dir)
+    try:
+        build = current_build(index_dir)
+    except (OSError, UnicodeDecodeError) as e:
+        raise _corrupt(index_dir, e) from e
+    if build is None:
+        return None
+    try:
+        return _read_build(build)
+    except IndexCorruptError:
+        raise
+    except Exception as e:  # numpy, json, faiss and bm25s each raise their own kinds
+        raise _corrupt(index_dir, e) from e
+
+
+def _corrupt(index_dir: Path, e: Exception) -> IndexCorruptError:
+    return IndexCorruptError(
+        f"index at {index_dir} is corrupt or unreadable ({type(e).__name__}: {e}); "
+        f"rebuild it with: qa index --rebuild --index {index_dir}"
+    )
+
+
+def _read_build(build: Path) -> Store:
+    import bm25s
+    import faiss
+
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"index at {build.parent} has format {manifest.get('format_version')!r}, "
+            f"this version reads {FORMAT_VERSION}; rebuild it with: qa index --rebuild"
+        )
+    doc_rows = json.loads((build / "documents.json").read_text(encoding="utf-8"))
+    documents = {}
+    for d in doc_rows:
+        documents[d["doc_id"]] = Document(
+            doc_id=d["doc_id"], path=d["path"], text="", title=d["title"], publisher=d["publisher"],
+            date=d["date"], url=d["url"], content_hash=d["content_hash"],
+            pages=tuple(tuple(p) for p in d["pages"]),
+        )
+    mm = dict(mmap_mode="r")
+    store = Store(
+        path=build,
+        manifest=manifest,
+        documents=documents,
+        doc_ids=[d["doc_id"] for d in doc_rows],
+        **{key: np.load(build / fname, **mm) for key, fname in _ARRAY_FILES.items()},
+        faiss_index=faiss.read_index(str(build / "dense.faiss")),
+        bm25=bm25s.BM25.load(str(build / "bm25"), mmap=True, show_progress=False),
+        doc_chunk_lo=np.array([d["chunk_lo"] for d in doc_rows], dtype=np.int64),
+    )
+    n = len(store.chunk_rows)
+    if not (len(store.text_offsets) == n + 1 and len(store.chunk_vectors) == n
+            and store.faiss_index.ntotal == n and len(store.sentence_vectors) == len(store.sentences)):
+        raise IndexCorruptError(
+            f"index at {build.parent} is inconsistent (table sizes differ); "
+            f"rebuild it with: qa index --rebuild --index {build.parent}"
+        )
+    return store
+
+
+# --- building -----------------------------------------------------------------------------
+
+def ensure_index(corpus_dir: Path, index_dir: Path, model_name: str,
+                 chunking: ChunkSettings = ChunkSettings()) -> Store:
+    """Load the index, building or updating it first when it is missing or stale."""
+    store = load_store(index_dir)
+    if store is not None:
+        reason = _stale_reason(store, corpus_dir, model_name, chunking)
+        if reason is None:
+            return store
+        log.warning("index at %s is stale (%s): updating it", index_dir, reason)
+    else:
+        log.warning("no index at %s: building it from %s", index_dir, corpus_dir)
+    report = build_index(corpus_dir, index_dir, model_name, chunking)
+    log.warning("index: %s", report.summary())
+    return load_store(index_dir)
+
+
+def _stale_reason(store: Store, corpus_dir: Path, model_name: str, chunking: ChunkSettings) -> str | None:
+    m = store.manifest
+    if m.get("model") != model_name:
+        return f"model changed from {m.get('model')!r} to {model_name!r}"
+    if m.get("chunking") != chunking.to_dict() or m.get("pipeline_version") != PIPELINE_VERSION:
+        return "chunking settings changed"
+    if store.is_stale(corpus_dir):
+        return "corpus changed"
+    return None
+
+
+@contextmanager
+def _build_lock(index_dir: Path):
+    import fcntl
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def build_index(corpus_dir: Path, index_dir: Path, model_name: str,
+                chunking: ChunkSettings = ChunkSettings(), rebuild: bool = False,
+                progress: bool = False) -> BuildReport:
+    """(Re)build the index, re-embedding only documents that are new or changed."""
+    from qa.embed import dimension, encode_passages
+
+    t0 = time.perf_counter()
+    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    signature = corpus_signature(corpus_dir)
+    docs = load_corpus(corpus_dir)
+    with _build_lock(index_dir):
+        prev = None
+        if not rebuild:
+            try:
+                prev = load_store(index_dir)
+            except IndexCorruptError as e:
+                log.warning("%s; building from scratch", e)
+            if prev is not None and _stale_reason(prev, corpus_dir, model_name, chunking) in (
+                    None, "corpus changed") and prev.manifest.get("model") == model_name:
+                pass
+            else:
+                prev = None
+        prev_docs = {} if prev is None else {d: i for i, d in enumerate(prev.doc_ids)}
+        report = BuildReport()
+
+        # Per document: reuse the previous build's rows when its content hash is unchanged.
+        parts = []  # (doc, chunks, sentence spans, reuse-from-prev doc row or None)
+        for doc in docs:
+            old = prev_docs.get(doc.doc_id)
+            if old is not None and prev.documents[doc.doc_id].content_hash == doc.content_hash:
+                report.unchanged += 1
+                parts.append((doc, None, None, old))
+                continue
+            if old is None:
+                report.added += 1
+            else:
+                report.changed += 1
+            chunks = chunk_document(doc, chunking)
+            spans = _doc_sentences(chunks)
+            parts.append((doc, chunks, spans, None))
+        report.removed = len(set(prev_docs) - {d.doc_id for d in docs})
+
+        new_chunk_texts = [c.text for _, chunks, _, _ in parts if chunks for c in chunks]
+        new_sent_texts = [doc.text[a:b] for doc, chunks, spans, _ in parts if chunks for a, b in spans]
+        new_chunk_vecs = encode_passages(model_name, new_chunk_texts, progress=progress)
+        new_sent_vecs = encode_passages(model_name, new_sent_texts, progress=progress)
+        dim = dimension(model_name)
+
+        tables = _assemble(parts, prev, new_chunk_vecs, new_sent_vecs, dim)
+        report.chunks = len(tables["chunk_rows"])
+        manifest = settings_dict(model_name, dim, chunking) | {
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "signature": signature,
+            "documents": {d.doc_id: d.content_hash for d in docs},
+            "counts": {"documents": len(docs), "chunks": report.chunks,
+                       "sentences": len(tables["sentences"])},
+        }
+        report.index_type = _write_build(index_dir, tables, manifest)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+
+def _doc_sentences(chunks: list[Chunk]) -> list[tuple[int, int]]:
+    """The document's sentences in order, each once (chunks overlap)."""
+    seen: dict[tuple[int, int], None] = {}
+    for c in chunks:
+        for s in c.sentences:
+            seen.setdefault(s, None)
+    return list(seen)
+
+
+def _assemble(parts, prev: Store | None, new_chunk_vecs, new_sent_vecs, dim: int) -> dict:
+    doc_rows, chunk_rows, texts, sentences = [], [], [], []
+    chunk_vecs, sent_vecs = [], []
+    ci = si = 0  # cursors into the newly encoded vectors
+    for d_idx, (doc, chunks, spans, old) in enumerate(parts):
+        chunk_lo, sent_lo = len(chunk_rows), len(sentences)
+        if old is not None:
+            lo, hi = _prev_doc_range(prev, old)
+            s_lo = int(prev.chunk_rows[lo]["sent_lo"]) if hi > lo else 0
+            s_hi = int(prev.chunk_rows[hi - 1]["sent_hi"]) if hi > lo else 0
+            for i in range(lo, hi):
+                r = prev.chunk_rows[i]
+                chunk_rows.append((d_idx, r["start"], r["end"], r["page"],
+                                   r["sent_lo"] - s_lo + sent_lo, r["sent_hi"] - s_lo + sent_lo))
+                texts.append(prev.chunk_text(i))
+            for s in prev.sentences[s_lo:s_hi]:
+                sentences.append((d_idx, int(s[1]), int(s[2])))
+            chunk_vecs.append(np.asarray(prev.chunk_vectors[lo:hi]))
+            sent_vecs.append(np.asarray(prev.sentence_vectors[s_lo:s_hi]))
+        else:
+            index_of = {span: sent_lo + k for k, span in enumerate(spans)}
+            sentences.extend((d_idx, a, b) for a, b in spans)
+            for c in chunks:
+                lo = index_of[c.sentences[0]]
+                chunk_rows.append((d_idx, c.start, c.end, -1 if c.page is None else c.page, lo, lo + len(c.sentences)))
+                texts.append(c.text)
+            chunk_vecs.append(new_chunk_vecs[ci: ci + len(chunks)])
+            sent_vecs.append(new_sent_vecs[si: si + len(spans)])
+            ci += len(chunks)
+            si += len(spans)
+        meta = doc.meta()
+        meta.update(pages=[list(p) for p in doc.pages], chunk_lo=chunk_lo, sent_lo=sent_lo)
+        doc_rows.append(meta)
+    encoded = [t.encode("utf-8") for t in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return {
+        "documents": doc_rows,
+        "chunk_rows": np.array(chunk_rows, dtype=CHUNK_DTYPE),
+        "texts": texts,
+        "text_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        "text_offsets": offsets,
+        "sentences": np.array(sentences, dtype=np.int64).reshape(-1, 3),
+        "chunk_vectors": _stack(chunk_vecs, dim),
+        "sentence_vectors": _stack(sent_vecs, dim),
+    }
+
+
+def _prev_doc_range(prev: Store, doc_row: int) -> tuple[int, int]:
+    lo = int(prev.doc_chunk_lo[doc_row])
+    hi = int(prev.doc_chunk_lo[doc_row + 1]) if doc_row + 1 < len(prev.doc_chunk_lo) else prev.n_chunks
+    return lo, hi
+
+
+def _stack(parts: list[np.ndarray], dim: int) -> np.ndarray:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+
+def make_faiss_index(vectors: np.ndarray, index_type: str | None = None):
+    """Exact inner product below HNSW_THRESHOLD chunks, HNSW above (or as asked)."""
+    import faiss
+
+    dim = vectors.shape[1]
+    kind = index_type or ("hnsw" if len(vectors) > HNSW_THRESHOLD else "flat")
+    if kind == "flat":
+        index = faiss.IndexFlatIP(dim)
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    else:
+        raise ValueError(f"index_type must be 'flat' or 'hnsw', got {index_type!r}")
+    if len(vectors):
+        index.add(vectors)
+    return index, kind
+
+
+def _write_build(index_dir: Path, tables: dict, manifest: dict) -> str:
+    import bm25s
+    import faiss
+
+    name = f"b-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = index_dir / f".tmp-{name}"
+    tmp.mkdir(parents=True)
+    try:
+        index, kind = make_faiss_index(tables["chunk_vectors"])
+        faiss.write_index(index, str(tmp / "dense.faiss"))
+        retriever = bm25s.BM25()
+        retriever.index([tokenize(t) or [""] for t in tables["texts"]], show_progress=False)
+        retriever.save(str(tmp / "bm25"), show_progress=False)
+        for key, fname in _ARRAY_FILES.items():
+            np.save(tmp / fname, tables[key])
+        (tmp / "documents.json").write_text(json.dumps(tables["documents"], ensure_ascii=False), encoding="utf-8")
+        manifest = manifest | {"index_type": kind}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        final = index_dir / name
+        os.replace(tmp, final)
+        pointer_tmp = index_dir / f".CURRENT-{uuid.uuid4().hex[:8]}"
+        pointer_tmp.write_text(name, encoding="utf-8")
+        with open(pointer_tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(pointer_tmp, index_dir / "CURRENT")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_old_builds(index_dir, keep=name)
+    return kind
+
+
+def _remove_old_builds(index_dir: Path, keep: str) -> None:
+    for p in index_dir.iterdir():
+        if p.is_dir() and p.name != keep and (p.name.startswith("b-") or p.name.startswith(".tmp-")):
+            shutil.rmtree(p, ignore_errors=True)

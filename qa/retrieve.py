@@ -1,0 +1,146 @@
+"""Hybrid retrieval: FAISS (dense) and BM25 candidates, fused by a normalised score blend."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from qa.text import tokenize
+
+Fusion = Literal["blend", "rrf"]
+
+# Measured on tests/data/dev_questions.jsonl (qa eval): see README "Quality".
+DENSE_WEIGHT = 0.5
+RRF_K = 60
+CANDIDATES = 30
+
+
+@dataclass(frozen=True)
+class Hit:
+    row: int  # chunk row in the store
+    score: float  # fused, 0..1
+    dense: float  # cosine similarity of question and chunk
+    lexical: float  # BM25 score normalised by the best candidate's
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    terms: tuple[str, ...]  # stemmed content tokens, typos mapped onto the index vocabulary
+
+
+class Retriever:
+    def __init__(self, store, fusion: Fusion = "blend", dense_weight: float = DENSE_WEIGHT):
+        if fusion not in ("blend", "rrf"):
+            raise ValueError(f"fusion must be 'blend' or 'rrf', got {fusion!r}")
+        if not 0.0 <= dense_weight <= 1.0:
+            raise ValueError(f"dense_weight must be in [0, 1], got {dense_weight!r}")
+        self.store = store
+        self.fusion = fusion
+        self.dense_weight = dense_weight
+        bm25 = store.bm25
+        self.vocab: dict[str, int] = bm25.vocab_dict
+        indptr = np.asarray(bm25.scores["indptr"])
+        doc_freq = np.diff(indptr)
+        n = max(store.n_chunks, 1)
+        # BM25's idf; a term missing from the corpus gets the idf of a term seen once.
+        self.idf = np.log1p((n - doc_freq + 0.5) / (doc_freq + 0.5)).astype(np.float32)
+        self.max_idf = float(math.log1p((n - 1 + 0.5) / 1.5)) if n > 1 else 1.0
+        self._fuzzy_vocab = [w for w in self.vocab if len(w) >= 4 and not w.isdigit()]
+
+    def parse(self, question: str) -> Query:
+        return Query(question, tuple(self._correct(t) for t in tokenize(question)))
+
+    def idf_of(self, term: str) -> float:
+        i = self.vocab.get(term)
+        return self.max_idf if i is None else float(self.idf[i])
+
+    def _correct(self, term: str) -> str:
+        """Map an out-of-vocabulary word onto a close vocabulary word (typos: "alibabba")."""
+        if term in self.vocab or len(term) < 5 or any(ch.isdigit() for ch in term):
+            return term
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        limit = 1 if len(term) < 8 else 2
+        found = process.extractOne(term, self._fuzzy_vocab, scorer=Levenshtein.distance, score_cutoff=limit)
+        return found[0] if found else term
+
+    def search_many(self, queries: list[Query], qvecs: np.ndarray, doc_ids: list[str] | None = None,
+                    n: int = CANDIDATES) -> list[list[Hit]]:
+        store = self.store
+        total = store.n_chunks
+        if total == 0:
+            return [[] for _ in queries]
+        allowed = self._allowed_rows(doc_ids)
+        n = min(n, total if allowed is None else len(allowed))
+        if n == 0:
+            return [[] for _ in queries]
+        dense_ids = self._dense_search(qvecs, n, allowed)
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(total, dtype=np.float32)
+            mask[allowed] = 1.0
+        results = []
+        for qi, query in enumerate(queries):
+            terms = [t for t in query.terms if t in self.vocab]
+            lex = store.bm25.get_scores(terms, weight_mask=mask) if terms else np.zeros(total, np.float32)
+            lex_top = _top(lex, n)
+            lex_top = lex_top[lex[lex_top] > 0]
+            cand = np.unique(np.concatenate([dense_ids[qi][dense_ids[qi] >= 0], lex_top]))
+            dense = store.chunk_vectors[cand] @ qvecs[qi]
+            results.append(self._fuse(cand, dense, lex[cand], dense_ids[qi], lex_top))
+        return results
+
+    def _fuse(self, cand, dense, lex, dense_rank_ids, lex_rank_ids) -> list[Hit]:
+        lex_max = float(lex.max()) if len(lex) else 0.0
+        lex_norm = lex / lex_max if lex_max > 0 else np.zeros_like(lex)
+        if self.fusion == "blend":
+            lo, hi = float(dense.min()), float(dense.max())
+            dense_norm = (dense - lo) / (hi - lo) if hi > lo else np.ones_like(dense)
+            fused = self.dense_weight * dense_norm + (1 - self.dense_weight) * lex_norm
+        else:
+            d_rank = {int(r): i for i, r in enumerate(dense_rank_ids) if r >= 0}
+            l_rank = {int(r): i for i, r in enumerate(lex_rank_ids)}
+            fused = np.array([
+                sum(1.0 / (RRF_K + 1 + ranks[c]) for ranks in (d_rank, l_rank) if c in ranks)
+                for c in cand.tolist()
+            ])
+            fused = fused / (2.0 / (RRF_K + 1))
+        order = np.argsort(-fused, kind="stable")
+        return [Hit(int(cand[i]), float(fused[i]), float(dense[i]), float(lex_norm[i])) for i in order]
+
+    def _allowed_rows(self, doc_ids: list[str] | None) -> np.ndarray | None:
+        if not doc_ids:
+            return None
+        store = self.store
+        rows = []
+        for d in doc_ids:
+            i = store.doc_ids.index(d)
+            lo = int(store.doc_chunk_lo[i])
+            hi = int(store.doc_chunk_lo[i + 1]) if i + 1 < len(store.doc_ids) else store.n_chunks
+            rows.append(np.arange(lo, hi))
+        return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+
+    def _dense_search(self, qvecs: np.ndarray, n: int, allowed: np.ndarray | None) -> np.ndarray:
+        import faiss
+
+        index = self.store.faiss_index
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
+            if isinstance(index, faiss.IndexHNSW):
+                params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, n))
+            else:
+                params = faiss.SearchParameters(sel=selector)
+        _, ids = index.search(np.ascontiguousarray(qvecs, dtype=np.float32), n, params=params)
+        return ids
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    if n >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, n)[:n]
+    return part[np.argsort(-scores[part], kind="stable")]

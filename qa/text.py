@@ -1,0 +1,89 @@
+"""Word tokens (for BM25 and term coverage) and sentence spans (for chunks and answers)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+# "ma" is an English contraction stopword in the list, but here it is a surname (Jack Ma, Pony Ma).
+# The extra words are question scaffolding that says nothing about which passage answers.
+STOPWORDS = (frozenset(STOPWORDS_EN_PLUS) - {"ma"}) | {
+    "many", "much", "tell", "please", "know", "would", "could", "also", "us", "according",
+    "get", "got", "give", "name", "named", "called", "one", "ones", "kind", "sort", "type",
+    "whose", "list", "describe", "explain", "say", "said", "says", "mean", "means",
+}
+
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; "5,712" stays one token so numbers can match."""
+    return _WORD.findall(_THOUSANDS.sub("", text.lower().replace("’", "'")))
+
+
+def tokenize(text: str) -> list[str]:
+    """Stemmed content tokens: the terms BM25 indexes and coverage counts."""
+    return [_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+# --- sentences --------------------------------------------------------------------------
+
+# Abbreviations whose final period does not end a sentence.
+_ABBREV = {
+    "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "corp",
+    "no", "st", "jr", "sr", "u.s", "u.k", "u.n", "e.u", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "fig", "al", "cf", "p", "pp",
+}
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
+_NEXT_START = re.compile(r"\s+[\"'“‘(\[]*[A-Z0-9]")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences in text[start:end].
+
+    Line breaks always end a sentence (headings, list items); inside a line a period ends
+    one when the next word starts with a capital or digit and the word before it is not a
+    known abbreviation or a single initial.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        line_start = start + line.start()
+        line_text = line.group()
+        pos = 0
+        for m in _BOUNDARY.finditer(line_text):
+            if not _NEXT_START.match(line_text, m.end()):
+                continue
+            word = re.search(r"(\S+?)[.!?…]+[\"'”’)\]]*$", line_text[pos : m.end()])
+            if word:
+                token = word.group(1).lower().lstrip("(\"'“‘")
+                if token in _ABBREV or (len(token) == 1 and token.isalpha()):
+                    continue
+            _add_span(spans, line_text, line_start, pos, m.end())
+            pos = m.end()
+        _add_span(spans, line_text, line_start, pos, len(line_text))
+    return spans
+
+
+def _add_span(spans: list[tuple[int, int]], line: str, offset: int, a: int, b: int) -> None:
+    piece = line[a:b]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    spans.append((offset + a + lead, offset + a + lead + len(stripped)))
