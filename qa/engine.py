@@ -76,10 +76,12 @@ class Engine:
         if not cleaned:
             return []
         t0 = time.perf_counter()
+        from qa.aliases import expand_aliases
         from qa.embed import encode_queries
 
-        qvecs = encode_queries(self.model_name, cleaned)
-        queries = [self.retriever.parse(q) for q in cleaned]
+        expanded = [expand_aliases(q) for q in cleaned]
+        qvecs = encode_queries(self.model_name, expanded)
+        queries = [self.retriever.parse(q, e) for q, e in zip(cleaned, expanded)]
         hits = self.retriever.search_many(queries, qvecs, doc_ids=doc_ids)
         answers = [self.answerer.answer(q, qu, v, h, k) for q, qu, v, h in zip(cleaned, queries, qvecs, hits)]
         per_q = (time.perf_counter() - t0) * 1000 / len(cleaned)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -89,6 +90,7 @@ class Store:
     faiss_index: object
     bm25: object
     doc_chunk_lo: np.ndarray = field(default=None)
+    names: frozenset[str] = frozenset()  # stemmed terms the corpus writes capitalised mid-sentence
 
     @property
     def n_chunks(self) -> int:
@@ -189,6 +191,7 @@ def _read_build(build: Path) -> Store:
         faiss_index=faiss.read_index(str(build / "dense.faiss")),
         bm25=bm25s.BM25.load(str(build / "bm25"), mmap=True, show_progress=False),
         doc_chunk_lo=np.array([d["chunk_lo"] for d in doc_rows], dtype=np.int64),
+        names=frozenset(json.loads((build / "names.json").read_text(encoding="utf-8"))),
     )
     n = len(store.chunk_rows)
     if not (len(store.text_offsets) == n + 1 and len(store.chunk_vectors) == n
@@ -374,6 +377,23 @@ def _stack(parts: list[np.ndarray], dim: int) -> np.ndarray:
     return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
 
+_MID_SENTENCE_WORD = re.compile(r"(?<=[a-z0-9,;:] )([A-Za-z][\w+-]*)")
+
+
+def proper_names(texts: list[str]) -> set[str]:
+    """Terms written capitalised in most of their mid-sentence uses: names, products, places."""
+    caps: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for text in texts:
+        for m in _MID_SENTENCE_WORD.finditer(text):
+            word = m.group(1)
+            for t in tokenize(word):
+                seen[t] = seen.get(t, 0) + 1
+                if word[0].isupper():
+                    caps[t] = caps.get(t, 0) + 1
+    return {t for t, n in seen.items() if caps.get(t, 0) / n >= 0.6}
+
+
 def make_faiss_index(vectors: np.ndarray, index_type: str | None = None):
     """Exact inner product below HNSW_THRESHOLD chunks, HNSW above (or as asked)."""
     import faiss
@@ -406,6 +426,7 @@ def _write_build(index_dir: Path, tables: dict, manifest: dict) -> str:
         retriever = bm25s.BM25()
         retriever.index([tokenize(t) or [""] for t in tables["texts"]], show_progress=False)
         retriever.save(str(tmp / "bm25"), show_progress=False)
+        (tmp / "names.json").write_text(json.dumps(sorted(proper_names(tables["texts"]))), encoding="utf-8")
         for key, fname in _ARRAY_FILES.items():
             np.save(tmp / fname, tables[key])
         (tmp / "documents.json").write_text(json.dumps(tables["documents"], ensure_ascii=False), encoding="utf-8")

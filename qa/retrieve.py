@@ -12,7 +12,7 @@ from qa.text import tokenize
 Fusion = Literal["blend", "rrf"]
 
 # Measured on tests/data/dev_questions.jsonl (qa eval): see README "Quality".
-DENSE_WEIGHT = 0.5
+DENSE_WEIGHT = 0.4
 RRF_K = 60
 CANDIDATES = 30
 
@@ -27,8 +27,11 @@ class Hit:
 
 @dataclass(frozen=True)
 class Query:
-    text: str
-    terms: tuple[str, ...]  # stemmed content tokens, typos mapped onto the index vocabulary
+    text: str  # the question as asked
+    terms: tuple[str, ...]  # stemmed content tokens (aliases expanded), typos mapped onto the vocabulary
+    # Terms an answer cannot paraphrase away: numbers and names the corpus writes capitalised.
+    # A passage (with its document's title) missing one is about something else.
+    anchors: tuple[str, ...] = ()
 
 
 class Retriever:
@@ -50,8 +53,11 @@ class Retriever:
         self.max_idf = float(math.log1p((n - 1 + 0.5) / 1.5)) if n > 1 else 1.0
         self._fuzzy_vocab = [w for w in self.vocab if len(w) >= 4 and not w.isdigit()]
 
-    def parse(self, question: str) -> Query:
-        return Query(question, tuple(self._correct(t) for t in tokenize(question)))
+    def parse(self, question: str, expanded: str | None = None) -> Query:
+        terms = tuple(dict.fromkeys(self._correct(t) for t in tokenize(expanded or question)))
+        own = [self._correct(t) for t in tokenize(question)]
+        anchors = tuple(dict.fromkeys(t for t in own if t.isdigit() or t in self.store.names))
+        return Query(question, terms, anchors)
 
     def idf_of(self, term: str) -> float:
         i = self.vocab.get(term)
@@ -62,10 +68,11 @@ class Retriever:
         if term in self.vocab or len(term) < 5 or any(ch.isdigit() for ch in term):
             return term
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
+        # OSA counts a swap of two letters ("tencnet") as one edit.
         limit = 1 if len(term) < 8 else 2
-        found = process.extractOne(term, self._fuzzy_vocab, scorer=Levenshtein.distance, score_cutoff=limit)
+        found = process.extractOne(term, self._fuzzy_vocab, scorer=OSA.distance, score_cutoff=limit)
         return found[0] if found else term
 
     def search_many(self, queries: list[Query], qvecs: np.ndarray, doc_ids: list[str] | None = None,

@@ -16,6 +16,8 @@ STOPWORDS = (frozenset(STOPWORDS_EN_PLUS) - {"ma"}) | {
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# "COVID19" -> "covid 19", but "5G", "H1" and "MP3" stay whole.
+_LETTERS_THEN_DIGITS = re.compile(r"(?<=[^\W\d_]{3})(?=\d)")
 
 
 @lru_cache(maxsize=1)
@@ -32,7 +34,8 @@ def _stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens; "5,712" stays one token so numbers can match."""
-    return _WORD.findall(_THOUSANDS.sub("", text.lower().replace("’", "'")))
+    text = _THOUSANDS.sub("", text.lower().replace("’", "'"))
+    return _WORD.findall(_LETTERS_THEN_DIGITS.sub(" ", text))
 
 
 def tokenize(text: str) -> list[str]:

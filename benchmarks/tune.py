@@ -1,0 +1,134 @@
+"""Grid-search fusion, sentence and confidence settings on the dev set; report held-out too.
+
+    .venv/bin/python benchmarks/tune.py [--index /tmp/idx]
+
+Prints figures only; the chosen constants are copied by hand into qa/retrieve.py and
+qa/answer.py, so the held-out set is never tuned on automatically.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from qa import answer as answer_mod  # noqa: E402
+from qa import get_engine  # noqa: E402
+from qa.embed import encode_queries  # noqa: E402
+from qa.evaluate import holds, load_questions  # noqa: E402
+from qa.retrieve import Retriever  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+
+
+def prepare(engine, rows):
+    qs = [r["question"] for r in rows]
+    vecs = encode_queries(engine.model_name, qs)
+    queries = [engine.retriever.parse(q) for q in qs]
+    return queries, vecs
+
+
+def retrieval_scores(engine, rows, queries, vecs, retriever):
+    hits = retriever.search_many(queries, vecs)
+    ans = [(r, h) for r, h in zip(rows, hits) if r["answerable"]]
+    at = {}
+    for kk in (1, 5):
+        ok = 0
+        for r, h in ans:
+            texts = [c.text for c in engine.answerer.citations(h, kk, None)]
+            ok += any(holds(t, r["answers"]) for t in texts)
+        at[kk] = ok / len(ans)
+    return at, hits
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--index", default="/tmp/idx")
+    args = ap.parse_args()
+    engine = get_engine(index=args.index)
+    sets = {name: load_questions(DATA / f"{name}_questions.jsonl") for name in ("dev", "heldout")}
+    prepared = {name: prepare(engine, rows) for name, rows in sets.items()}
+
+    print("== fusion (hit@1 / hit@5)")
+    configs = [("rrf", 0.5)] + [("blend", w) for w in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0)]
+    for fusion, w in configs:
+        r = Retriever(engine.store, fusion=fusion, dense_weight=w)
+        line = []
+        for name, rows in sets.items():
+            at, _ = retrieval_scores(engine, rows, *prepared[name], r)
+            line.append(f"{name} {at[1]:.3f}/{at[5]:.3f}")
+        print(f"{fusion:5} w={w:.1f}  " + "  ".join(line))
+
+    hits = {name: engine.retriever.search_many(*prepared[name]) for name in sets}
+    cands = {
+        name: [engine.answerer.candidates(q, v, h) for q, v, h in zip(*prepared[name], hits[name])]
+        for name in sets
+    }
+
+    print("== sentence weights (answer hit among answerable, best sentence)")
+    grid = {"cos": [1.0], "coverage": [0.0, 0.3, 0.6, 1.0], "passage": [0.0, 0.3, 0.6, 1.0],
+            "type": [0.0, 0.3, 0.6], "short": [-0.5]}
+    results = []
+    for combo in itertools.product(*grid.values()):
+        weights = dict(zip(grid, combo))
+        answer_mod.SENTENCE_WEIGHTS = weights
+        score = {}
+        for name, rows in sets.items():
+            ok = n = 0
+            for r, cs in zip(rows, cands[name]):
+                if not r["answerable"] or not cs:
+                    continue
+                best = max(cs, key=lambda c: answer_mod.sentence_score(c.features))
+                ok += holds(best.text, r["answers"])
+                n += 1
+            score[name] = ok / n
+        results.append((score["dev"], score["heldout"], weights))
+    results.sort(key=lambda x: -x[0])
+    for dev, held, w in results[:8]:
+        print(f"dev {dev:.3f} heldout {held:.3f} {w}")
+
+    best_w = results[0][2]
+    answer_mod.SENTENCE_WEIGHTS = best_w
+    print("== confidence features of the chosen sentence (logistic fit on dev)")
+    names = ["cos", "coverage", "context", "missing", "dense", "type", "anchors", "all_anchors"]
+
+    def matrix(name):
+        X, y, hit = [], [], []
+        for r, cs in zip(sets[name], cands[name]):
+            best = max(cs, key=lambda c: answer_mod.sentence_score(c.features))
+            X.append([best.features[f] for f in names])
+            y.append(1.0 if r["answerable"] else 0.0)
+            hit.append(holds(best.text, r["answers"]) if r["answerable"] else False)
+        return np.array(X), np.array(y), np.array(hit)
+
+    X, y, _ = matrix("dev")
+    # Balanced logistic regression by gradient descent; tiny L2 keeps weights readable.
+    wts = np.zeros(len(names))
+    b = 0.0
+    pos_w = 0.5 / y.mean()
+    neg_w = 0.5 / (1 - y.mean())
+    sw = np.where(y == 1, pos_w, neg_w)
+    for _ in range(20000):
+        z = X @ wts + b
+        p = 1 / (1 + np.exp(-z))
+        g = (p - y) * sw
+        wts -= 0.1 * (X.T @ g / len(y) + 1e-3 * wts)
+        b -= 0.1 * g.mean()
+    print("weights", dict(zip(names, np.round(wts, 2))), "bias", round(b, 2))
+    for name in sets:
+        Xn, yn, hitn = matrix(name)
+        conf = 1 / (1 + np.exp(-(Xn @ wts + b)))
+        for th in (0.3, 0.4, 0.5, 0.6, 0.7):
+            abst = conf < th
+            una = abst[yn == 0].mean()
+            wrong = abst[yn == 1].mean()
+            ans_hit = (hitn & ~abst)[yn == 1].mean()
+            print(f"{name:8} th={th:.1f} abstain-unanswerable {una:.2f} abstain-answerable {wrong:.3f} answer-hit {ans_hit:.3f}")
+
+
+if __name__ == "__main__":
+    main()

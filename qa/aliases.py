@@ -1,0 +1,62 @@
+"""Alternate names of Chinese tech companies and people, so a question can use any of them.
+
+A question mentioning an alias is expanded with the names the documents are more likely to
+use ("Weixin" -> "WeChat"), for both the dense and the keyword search. This is domain
+vocabulary, not per-question rules; extend it as the corpus grows.
+"""
+from __future__ import annotations
+
+import re
+
+ALIASES: dict[str, str] = {
+    "weixin": "WeChat",
+    "ant group": "Ant Financial",
+    "ant financial": "Ant Group",
+    "bat": "Baidu Alibaba Tencent",
+    "jd": "JD.com",
+    "jingdong": "JD.com",
+    "douyin": "TikTok ByteDance",
+    "toutiao": "ByteDance",
+    "dianping": "Meituan-Dianping",
+    "meituan": "Meituan-Dianping",
+    "taobao": "Alibaba",
+    "tmall": "Alibaba",
+    "aliyun": "Alibaba Cloud",
+    "robin li": "Baidu",
+    "jack ma": "Alibaba",
+    "pony ma": "Tencent",
+    "ma huateng": "Pony Ma Tencent",
+    "richard liu": "JD.com",
+    "face++": "Megvii",
+    "megvii": "Face++",
+    "covid": "Covid-19 Corona",
+    "coronavirus": "Covid-19 Corona",
+    "corona": "Covid-19",
+    "self-driving": "autonomous driving",
+    "driverless": "autonomous driving",
+    "robotaxi": "autonomous driving",
+}
+_PATTERN = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len, reverse=True)) + r")(?![\w])", re.I)
+
+
+def expand_aliases(question: str) -> str:
+    """The question with the other names of any alias it mentions appended in parentheses."""
+    extra = []
+    for m in _PATTERN.finditer(question):
+        name = ALIASES[m.group(1).lower()]
+        if name.lower() not in question.lower() and name not in extra:
+            extra.append(name)
+    return f"{question} ({', '.join(extra)})" if extra else question
+
+
+
+def alias_terms() -> dict[str, set[str]]:
+    """For one-word aliases: stemmed alias -> stemmed terms of its other names."""
+    from qa.text import tokenize
+
+    out: dict[str, set[str]] = {}
+    for alias, names in ALIASES.items():
+        toks = tokenize(alias)
+        if len(toks) == 1:
+            out.setdefault(toks[0], set()).update(tokenize(names))
+    return out
