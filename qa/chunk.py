@@ -29,14 +29,15 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
     spans = sentence_spans(doc.text)
     counts = [len(doc.text[a:b].split()) for a, b in spans]
     # Past min_words a chunk stops before exceeding max_words; below it, it may grow to this
-    # ceiling rather than end on a fragment. A single longer sentence stays one chunk.
+    # ceiling rather than end on a fragment. A chunk always takes two sentences when it can,
+    # even past the ceiling, so that every adjacent pair shares a chunk.
     ceiling = settings.max_words + settings.max_words // 4
     chunks: list[Chunk] = []
     i, n = 0, len(spans)
     while i < n:
         j, words = i, 0
         while j < n:
-            if j > i and (
+            if j > i + 1 and (
                 (words >= settings.min_words and words + counts[j] > settings.max_words)
                 or words + counts[j] > ceiling
             ):

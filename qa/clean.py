@@ -40,7 +40,7 @@ def clean_text(raw: str, join_wrapped: bool = True) -> str:
     """Paragraphs separated by one blank line; furniture lines removed, spacing normalised.
 
     With join_wrapped, the lines of one paragraph (a block between blank lines) are joined
-    with spaces, undoing hard wraps (PDF, wrapped .txt); list items stay separate lines.
+    with spaces, undoing hard wraps (PDF, wrapped .txt); each list item is its own paragraph.
     """
     text = _CONTROL.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
     paragraphs: list[str] = []
@@ -62,10 +62,9 @@ def clean_text(raw: str, join_wrapped: bool = True) -> str:
         line = _LEADING_BULLET.sub("", line).strip()
         if not line:
             continue
-        if is_item:
+        if is_item:  # a list item starts its own paragraph; its wrapped lines join it
             flush()
             block.append(line)
-            flush()
         elif join_wrapped and block:
             prev = block[-1]
             if prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and line[:1].islower():

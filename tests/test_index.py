@@ -1,0 +1,113 @@
+import json
+import logging
+import shutil
+
+import pytest
+
+from qa.embed import DEFAULT_MODEL
+from qa.errors import IndexCorruptError
+from qa.index import build_index, current_build, load_store
+
+
+@pytest.fixture()
+def corpus_copy(seed_corpus, tmp_path):
+    dest = tmp_path / "corpus"
+    shutil.copytree(seed_corpus, dest)
+    return dest
+
+
+def test_index_folder_holds_manifest_faiss_bm25_and_tables(seed_index):
+    build = current_build(seed_index)
+    names = {p.name for p in build.iterdir()}
+    assert {"manifest.json", "dense.faiss", "bm25", "chunks.npy", "sentences.npy",
+            "chunk_vectors.npy", "sentence_vectors.npy", "documents.json"} <= names
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert manifest["model"] == DEFAULT_MODEL and manifest["dimension"] == 384
+    assert manifest["chunking"] == {"min_words": 40, "max_words": 80, "overlap_sentences": 1}
+    assert manifest["index_type"] == "flat" and manifest["format_version"] == 1
+    assert set(manifest["documents"]) == {"000_75e6f8e2490986a5.txt", "002_a9c90683bbb9ddbb.txt"}
+    assert all(len(h) == 64 for h in manifest["documents"].values())
+    # only one build folder is left beside CURRENT
+    assert [p.name for p in seed_index.iterdir() if p.is_dir()] == [build.name]
+
+
+def test_store_chunks_are_verbatim_slices_of_their_documents(seed_index, seed_corpus):
+    from qa.ingest import load_corpus
+
+    texts = {d.doc_id: d.text for d in load_corpus(seed_corpus)}
+    store = load_store(seed_index)
+    for i in range(store.n_chunks):
+        c = store.chunk(i)
+        assert texts[c.doc_id][c.start:c.end] == c.text
+
+
+def test_incremental_update_reembeds_only_what_changed(corpus_copy, tmp_path):
+    index = tmp_path / "index"
+    first = build_index(corpus_copy, index, DEFAULT_MODEL)
+    assert (first.added, first.changed, first.removed) == (2, 0, 0)
+    ids_before = {load_store(index).chunk(i).chunk_id for i in range(first.chunks)}
+
+    (corpus_copy / "new.txt").write_text("Huawei opened a research centre in Munich in 2021.")
+    with open(corpus_copy / "002_a9c90683bbb9ddbb.txt", "a") as fh:
+        fh.write("\n\nAn added closing paragraph about SenseTime.")
+    report = build_index(corpus_copy, index, DEFAULT_MODEL)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 0, 1)
+    assert report.summary().startswith("1 added, 1 changed, 0 removed, ")
+    store = load_store(index)
+    ids_after = {store.chunk(i).chunk_id for i in range(store.n_chunks)}
+    unchanged = {i for i in ids_before if i.startswith("000_")}
+    assert unchanged <= ids_after
+
+    (corpus_copy / "new.txt").unlink()
+    report = build_index(corpus_copy, index, DEFAULT_MODEL)
+    assert (report.added, report.changed, report.removed) == (0, 0, 1)
+
+
+def test_a_build_killed_half_way_leaves_the_previous_index_usable(corpus_copy, tmp_path, monkeypatch):
+    import qa.index as qindex
+
+    index = tmp_path / "index"
+    build_index(corpus_copy, index, DEFAULT_MODEL)
+    before = current_build(index)
+    (corpus_copy / "extra.txt").write_text("Tencent Cloud opened a data centre in Frankfurt.")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(qindex, "make_faiss_index", crash)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(corpus_copy, index, DEFAULT_MODEL)
+    assert current_build(index) == before
+    assert load_store(index).n_chunks > 0
+    assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_corrupt_index_says_how_to_rebuild(corpus_copy, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus_copy, index, DEFAULT_MODEL)
+    (current_build(index) / "dense.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexCorruptError, match="qa index --rebuild"):
+        load_store(index)
+    (index / "CURRENT").write_text("b-missing")
+    with pytest.raises(IndexCorruptError, match="rebuild"):
+        load_store(index)
+    report = build_index(corpus_copy, index, DEFAULT_MODEL, rebuild=True)
+    assert report.added == 2 and load_store(index).n_chunks == report.chunks
+
+
+def test_ask_builds_a_missing_index_and_refreshes_a_stale_one(corpus_copy, tmp_path, caplog, monkeypatch):
+    import qa.engine
+
+    monkeypatch.setattr(qa.engine, "STALE_CHECK_SECONDS", 0.0)
+    index = tmp_path / "index"
+    from qa import ask
+
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        ask("What is Cainiao?", corpus=corpus_copy, index=index)
+    assert any("no index" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    (corpus_copy / "fresh.txt").write_text("Pinduoduo grew its agricultural sales to 270 billion yuan in 2020.")
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        ans = ask("How much agricultural sales did Pinduoduo have?", corpus=corpus_copy, index=index)
+    assert any("stale" in r.getMessage() for r in caplog.records)
+    assert ans.citations[0].doc_id == "fresh.txt"
