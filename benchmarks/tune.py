@@ -48,6 +48,7 @@ def retrieval_scores(engine, rows, queries, vecs, retriever):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", default="/tmp/idx")
+    ap.add_argument("--label-hit", action="store_true")
     args = ap.parse_args()
     engine = get_engine(index=args.index)
     sets = {name: load_questions(DATA / f"{name}_questions.jsonl") for name in ("dev", "heldout")}
@@ -70,8 +71,9 @@ def main() -> None:
     }
 
     print("== sentence weights (answer hit among answerable, best sentence)")
-    grid = {"cos": [1.0], "coverage": [0.0, 0.3, 0.6, 1.0], "passage": [0.0, 0.3, 0.6, 1.0],
-            "type": [0.0, 0.3, 0.6], "short": [-0.5]}
+    grid = {"cos": [1.0], "cos_window": [0.0, 0.5, 1.0], "coverage": [0.3, 0.6, 1.0],
+            "coverage_window": [0.0, 0.5, 1.0], "passage": [0.3, 0.6, 1.0],
+            "type": [0.3, 0.6], "short": [-0.5]}
     results = []
     for combo in itertools.product(*grid.values()):
         weights = dict(zip(grid, combo))
@@ -94,7 +96,8 @@ def main() -> None:
     best_w = results[0][2]
     answer_mod.SENTENCE_WEIGHTS = best_w
     print("== confidence features of the chosen sentence (logistic fit on dev)")
-    names = ["cos", "coverage", "context", "missing", "dense", "type", "anchors", "all_anchors"]
+    names = ["cos", "cos_window", "coverage", "coverage_window", "context", "missing", "dense", "type",
+             "anchors", "all_anchors"]
 
     def matrix(name):
         X, y, hit = [], [], []
@@ -105,7 +108,9 @@ def main() -> None:
             hit.append(holds(best.text, r["answers"]) if r["answerable"] else False)
         return np.array(X), np.array(y), np.array(hit)
 
-    X, y, _ = matrix("dev")
+    X, y, hit_dev = matrix("dev")
+    if "--label-hit" in sys.argv:
+        y = hit_dev.astype(float)  # fit "the chosen sentence is right" instead of "answerable"
     # Balanced logistic regression by gradient descent; tiny L2 keeps weights readable.
     wts = np.zeros(len(names))
     b = 0.0

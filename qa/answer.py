@@ -14,15 +14,16 @@ from qa.types import Answer, Citation
 # Tuned on tests/data/dev_questions.jsonl with `qa eval` (see README "Quality"); the held-out
 # set tests/data/heldout_questions.jsonl is only measured, never tuned on.
 ANSWER_PASSAGES = 4  # sentences are drawn from this many top passages
-SENTENCE_WEIGHTS = {"cos": 1.0, "coverage": 1.0, "passage": 0.6, "type": 0.3, "short": -0.5}
-# A class-balanced logistic regression of "answerable" on the chosen sentence's features,
-# fitted on the dev set by benchmarks/tune.py. The threshold keeps wrong abstentions on the
-# dev set near 4 %.
-CONFIDENCE_WEIGHTS = {
-    "cos": 1.13, "coverage": 0.38, "context": 0.32, "missing": -1.31, "dense": 2.30,
-    "type": 2.19, "anchors": 0.94, "all_anchors": 1.73,
+SENTENCE_WEIGHTS = {
+    "cos": 1.0, "coverage": 0.3, "coverage_window": 1.0, "passage": 0.6, "type": 0.3, "short": -0.5,
 }
-CONFIDENCE_BIAS = -5.87
+# A class-balanced logistic regression of "answerable" on the chosen sentence's features,
+# fitted on the dev set by benchmarks/tune.py; below ABSTAIN_BELOW the answer is withheld.
+CONFIDENCE_WEIGHTS = {
+    "cos": 0.55, "cos_window": 2.19, "coverage": 0.94, "coverage_window": 0.24, "context": -1.03,
+    "missing": -1.63, "dense": 0.93, "type": 2.42, "anchors": 1.77, "all_anchors": 1.52,
+}
+CONFIDENCE_BIAS = -6.13
 ABSTAIN_BELOW = 0.3
 MIN_ANSWER_WORDS = 6
 
@@ -32,7 +33,9 @@ _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\bwhich (company|firm|start-?up|person|entrepreneur|city|cities|country|"
     r"countries|university|brand|app|platform|product)\b|\b(called|named)\s*\??\s*$|\bname of\b|\bwho\b", re.I)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w+-]+")
-_HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half)\b", re.I)
+_HAS_NUMBER_TOKEN = re.compile(
+    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundreds?|"
+    r"thousands?|millions?|billions?|trillions?|dozens?|half)\b", re.I)
 _HAS_DATE = re.compile(
     r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
     r"november|december)\b", re.I)
@@ -56,11 +59,12 @@ def type_match(kind: str | None, sentence: str, query_terms: tuple[str, ...] = (
     if kind == "name":
         asked = set(query_terms)
         return 1.0 if any(set(tokenize(w)) - asked for w in _CAPITALISED.findall(sentence)) else 0.0
-    if kind == "date":
-        return 1.0 if _HAS_DATE.search(sentence) else 0.0
-    if kind == "number":
-        return 1.0 if _HAS_NUMBER.search(sentence) else 0.0
-    return 1.0
+    # A number or date only counts when it is not one the question already gave.
+    asked = set(query_terms)
+    pattern = _HAS_DATE if kind == "date" else _HAS_NUMBER_TOKEN if kind == "number" else None
+    if pattern is None:
+        return 1.0
+    return 1.0 if any(not set(tokenize(m.group(0))) & asked for m in pattern.finditer(sentence)) else 0.0
 
 
 @dataclass(frozen=True)
@@ -138,15 +142,26 @@ class Answerer:
             doc = store.documents[store.doc_ids[int(row["doc"])]]
             anchor_context = self._with_aliases(context | self._doc_terms(doc))
             lo, hi = int(row["sent_lo"]), int(row["sent_hi"])
-            sims = store.sentence_vectors[lo:hi] @ qvec
-            for s_row, sim in zip(range(lo, hi), sims):
+            vecs = np.asarray(store.sentence_vectors[lo:hi])
+            sims = vecs @ qvec
+            # A sentence read with the one before it ("It has carried 100,000 passengers"
+            # after "Baidu's Apollo ..."): the sum of the two vectors stands in for the pair.
+            windows = vecs.copy()
+            windows[1:] += vecs[:-1]
+            window_sims = (windows @ qvec) / np.maximum(np.linalg.norm(windows, axis=1), 1e-9)
+            texts = [chunk_text[int(a) - int(row["start"]): int(b) - int(row["start"])]
+                     for _, a, b in store.sentences[lo:hi]]
+            for i, s_row in enumerate(range(lo, hi)):
                 if s_row in seen:
                     continue
-                _, a, b = store.sentences[s_row]
-                text = chunk_text[int(a) - int(row["start"]): int(b) - int(row["start"])]
+                text = texts[i]
+                tokens = set(tokenize(text))
+                prev_tokens = set(tokenize(texts[i - 1])) if i else set()
                 feats = {
-                    "cos": float(sim),
-                    "coverage": self.coverage(query, set(tokenize(text))),
+                    "cos": float(sims[i]),
+                    "cos_window": float(window_sims[i]),
+                    "coverage": self.coverage(query, tokens),
+                    "coverage_window": self.coverage(query, tokens | prev_tokens),
                     "context": self.coverage(query, context),
                     "missing": self.missing(query, context),
                     "dense": hit.dense,

@@ -40,7 +40,7 @@ log = logging.getLogger("qa")
 
 FORMAT_VERSION = 1
 # Bumped when cleaning, sentence splitting or tokenising changes, so old builds are redone.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 CHUNK_DTYPE = np.dtype([("doc", "<i4"), ("start", "<i8"), ("end", "<i8"), ("page", "<i4"),
                         ("sent_lo", "<i8"), ("sent_hi", "<i8")])
 _ARRAY_FILES = {
@@ -380,13 +380,30 @@ def _stack(parts: list[np.ndarray], dim: int) -> np.ndarray:
 _MID_SENTENCE_WORD = re.compile(r"(?<=[a-z0-9,;:] )([A-Za-z][\w+-]*)")
 
 
-def proper_names(texts: list[str]) -> set[str]:
-    """Terms written capitalised in most of their mid-sentence uses: names, products, places."""
+def common_words(model_name: str) -> set[str]:
+    """Whole words of the model's tokenizer vocabulary: a stand-in for "ordinary English"."""
+    from qa.embed import load_model
+
+    try:
+        vocab = load_model(model_name).tokenizer.get_vocab()
+    except AttributeError:
+        return set()
+    return {w for w in vocab if w.isalpha() and w.islower()}
+
+
+def proper_names(texts: list[str], common: set[str] = frozenset()) -> set[str]:
+    """Rare names: terms written capitalised in most mid-sentence uses that are not common words.
+
+    "Tencent" and "Megvii" qualify; "Fast" (of Fast Company) or "Brain" (of City Brain) do
+    not, since a question may use them as ordinary words.
+    """
     caps: dict[str, int] = {}
     seen: dict[str, int] = {}
     for text in texts:
         for m in _MID_SENTENCE_WORD.finditer(text):
             word = m.group(1)
+            if word.lower() in common:
+                continue
             for t in tokenize(word):
                 seen[t] = seen.get(t, 0) + 1
                 if word[0].isupper():
@@ -426,7 +443,8 @@ def _write_build(index_dir: Path, tables: dict, manifest: dict) -> str:
         retriever = bm25s.BM25()
         retriever.index([tokenize(t) or [""] for t in tables["texts"]], show_progress=False)
         retriever.save(str(tmp / "bm25"), show_progress=False)
-        (tmp / "names.json").write_text(json.dumps(sorted(proper_names(tables["texts"]))), encoding="utf-8")
+        names = proper_names(tables["texts"], common_words(manifest["model"]))
+        (tmp / "names.json").write_text(json.dumps(sorted(names)), encoding="utf-8")
         for key, fname in _ARRAY_FILES.items():
             np.save(tmp / fname, tables[key])
         (tmp / "documents.json").write_text(json.dumps(tables["documents"], ensure_ascii=False), encoding="utf-8")

@@ -13,9 +13,9 @@ def test_dev_set_quality_stays_above_the_floor(engine):
     print(report.table())
     assert report.hit_at_1 >= 0.93
     assert report.hit_at_5 >= 0.97
-    assert report.answer_hit >= 0.84
+    assert report.answer_hit >= 0.85
     assert report.abstained_unanswerable / report.unanswerable >= 0.40
-    assert report.abstained_answerable / report.answerable <= 0.05
+    assert report.abstained_answerable / report.answerable <= 0.06
 
 
 def test_answers_and_passages_are_verbatim_corpus_text(engine, seed_corpus):
