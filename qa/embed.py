@@ -23,19 +23,21 @@ def resolve_model_name(model: str | None = None) -> str:
     return name.strip()
 
 
-def configure_threads() -> None:
-    """Keep torch's and faiss's OpenMP pools from fighting over the cores.
-
-    Two pools each sized to the machine oversubscribe it: on 2 cores a query measured
-    ~40x slower. faiss runs single-threaded (its searches here are tiny); torch gets the
-    cores, or $QA_THREADS of them.
-    """
+def configure_faiss_threads() -> None:
+    """faiss runs single-threaded: its searches here are small, and an OpenMP pool sized to
+    the machine next to torch's (or ONNX Runtime's) oversubscribes 2 cores."""
     import faiss
+
+    faiss.omp_set_num_threads(int(os.environ.get("QA_FAISS_THREADS") or 1))
+
+
+def configure_threads() -> None:
+    """torch gets the cores (or $QA_THREADS of them), faiss one thread: see above."""
     import torch
 
     threads = int(os.environ.get("QA_THREADS") or os.cpu_count() or 1)
     torch.set_num_threads(max(1, threads))
-    faiss.omp_set_num_threads(1)
+    configure_faiss_threads()
 
 
 @lru_cache(maxsize=4)

@@ -58,6 +58,19 @@ class Engine:
         self.retriever = Retriever(store)
         self.answerer = Answerer(store, self.retriever)
         self.checked_at = 0.0
+        self.onnx = None
+        from qa.onnx_encoder import OnnxQueryEncoder
+
+        if OnnxQueryEncoder.available(store.path):
+            self.onnx = OnnxQueryEncoder(store.path)
+
+    def encode(self, questions: list[str]):
+        """Question vectors: ONNX Runtime when the index carries an encoder, else torch."""
+        if self.onnx is not None:
+            return self.onnx.encode(questions)
+        from qa.embed import encode_queries
+
+        return encode_queries(self.model_name, questions)
 
     @property
     def documents(self) -> list[dict]:
@@ -77,10 +90,9 @@ class Engine:
             return []
         t0 = time.perf_counter()
         from qa.aliases import expand_aliases
-        from qa.embed import encode_queries
 
         expanded = [expand_aliases(q) for q in cleaned]
-        qvecs = encode_queries(self.model_name, expanded)
+        qvecs = self.encode(expanded)
         queries = [self.retriever.parse(q, e) for q, e in zip(cleaned, expanded)]
         hits = self.retriever.search_many(queries, qvecs, doc_ids=doc_ids)
         answers = [self.answerer.answer(q, qu, v, h, k) for q, qu, v, h in zip(cleaned, queries, qvecs, hits)]

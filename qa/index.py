@@ -11,6 +11,7 @@ Layout of `index/` (the folder the user names):
         chunk_vectors.npy, sentence_vectors.npy   normalised embeddings (float32)
         dense.faiss    inner-product index over chunk_vectors
         bm25/          bm25s index over chunk tokens (memory-mapped on load)
+        query_encoder.onnx + query_tokenizer.json  the question encoder for ONNX Runtime
 
 A build is written into a fresh folder and only then named in CURRENT, so a build killed
 half-way leaves the previous one in use.
@@ -33,6 +34,7 @@ import numpy as np
 from qa.chunk import ChunkSettings, chunk_document
 from qa.errors import IndexCorruptError
 from qa.ingest import corpus_signature, load_corpus
+from qa.onnx_encoder import ONNX_FILE, TOKENIZER_FILE, export_query_encoder
 from qa.text import tokenize
 from qa.types import Chunk, Document
 
@@ -448,7 +450,8 @@ def _write_build(index_dir: Path, tables: dict, manifest: dict) -> str:
         for key, fname in _ARRAY_FILES.items():
             np.save(tmp / fname, tables[key])
         (tmp / "documents.json").write_text(json.dumps(tables["documents"], ensure_ascii=False), encoding="utf-8")
-        manifest = manifest | {"index_type": kind}
+        _query_encoder(index_dir, tmp, manifest["model"])
+        manifest = manifest | {"index_type": kind, "query_encoder": "onnx" if (tmp / ONNX_FILE).is_file() else "torch"}
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         final = index_dir / name
         os.replace(tmp, final)
@@ -462,6 +465,20 @@ def _write_build(index_dir: Path, tables: dict, manifest: dict) -> str:
         raise
     _remove_old_builds(index_dir, keep=name)
     return kind
+
+
+def _query_encoder(index_dir: Path, dest: Path, model_name: str) -> None:
+    """Reuse the previous build's ONNX question encoder for the same model, else export one."""
+    try:
+        prev = current_build(index_dir)
+        same = prev is not None and json.loads((prev / "manifest.json").read_text())["model"] == model_name
+    except (OSError, ValueError, KeyError):
+        same = False
+    if same and (prev / ONNX_FILE).is_file() and (prev / TOKENIZER_FILE).is_file():
+        for name in (ONNX_FILE, TOKENIZER_FILE):
+            os.link(prev / name, dest / name)
+        return
+    export_query_encoder(model_name, dest)
 
 
 def _remove_old_builds(index_dir: Path, keep: str) -> None:

@@ -40,6 +40,9 @@ class Retriever:
             raise ValueError(f"fusion must be 'blend' or 'rrf', got {fusion!r}")
         if not 0.0 <= dense_weight <= 1.0:
             raise ValueError(f"dense_weight must be in [0, 1], got {dense_weight!r}")
+        from qa.embed import configure_faiss_threads
+
+        configure_faiss_threads()
         self.store = store
         self.fusion = fusion
         self.dense_weight = dense_weight

@@ -1,0 +1,43 @@
+import numpy as np
+
+from qa.embed import DEFAULT_MODEL, encode_passages, encode_queries, resolve_model_name
+from qa.index import current_build
+from qa.onnx_encoder import OnnxQueryEncoder
+
+QUESTIONS = ["How many AI patents had Baidu filed?", "wechat launch", "x" * 3000, "Qui a fondé Alibaba ?"]
+
+
+def test_default_model_is_the_bundled_minilm(monkeypatch):
+    monkeypatch.delenv("QA_MODEL", raising=False)
+    assert resolve_model_name() == DEFAULT_MODEL
+    monkeypatch.setenv("QA_MODEL", "/models/mine")
+    assert resolve_model_name() == "/models/mine"
+    assert resolve_model_name("other") == "other"
+
+
+def test_vectors_are_normalised_and_query_document_paths_agree():
+    q = encode_queries(DEFAULT_MODEL, QUESTIONS)
+    d = encode_passages(DEFAULT_MODEL, QUESTIONS)
+    assert q.shape == (4, 384) and q.dtype == np.float32
+    assert np.allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(q, d, atol=1e-5)
+
+
+def test_onnx_question_encoder_matches_torch(seed_index):
+    build = current_build(seed_index)
+    assert OnnxQueryEncoder.available(build)
+    onnx_vecs = OnnxQueryEncoder(build).encode(QUESTIONS)
+    torch_vecs = encode_queries(DEFAULT_MODEL, QUESTIONS)
+    assert np.abs(onnx_vecs - torch_vecs).max() < 1e-4
+
+
+def test_torch_backend_gives_the_same_answers(engine, monkeypatch):
+    from qa.engine import Engine
+
+    monkeypatch.setenv("QA_BACKEND", "torch")
+    torch_engine = Engine(engine.store, engine.model_name)
+    assert torch_engine.onnx is None and engine.onnx is not None
+    for q in ["Who coined the term Silicon Dragon?", "What was Huawei's revenue in 2020?"]:
+        a, b = engine.ask(q).to_dict(), torch_engine.ask(q).to_dict()
+        a.pop("elapsed_ms"), b.pop("elapsed_ms")
+        assert a == b
