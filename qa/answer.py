@@ -80,6 +80,7 @@ class Answerer:
         self.store = store
         self.retriever = retriever
         self._doc_term_cache: dict[str, set[str]] = {}
+        self._token_cache: dict[tuple[str, int], frozenset[str]] = {}
         from qa.aliases import alias_terms
 
         self._alias_terms = alias_terms()
@@ -95,6 +96,15 @@ class Answerer:
             if t in tokens:
                 hit += w
         return hit / total if total else 0.0
+
+    def _tokens(self, key: tuple[str, int], text: str) -> frozenset[str]:
+        """Token sets of chunks and sentences, computed once per row (bounded cache)."""
+        found = self._token_cache.get(key)
+        if found is None:
+            if len(self._token_cache) > 200_000:
+                self._token_cache.clear()
+            found = self._token_cache[key] = frozenset(tokenize(text))
+        return found
 
     def _doc_terms(self, doc) -> set[str]:
         terms = self._doc_term_cache.get(doc.doc_id)
@@ -138,7 +148,7 @@ class Answerer:
         for rank, hit in enumerate(top):
             row = store.chunk_rows[hit.row]
             chunk_text = store.chunk_text(hit.row)
-            context = set(tokenize(chunk_text))
+            context = self._tokens(("chunk", hit.row), chunk_text)
             doc = store.documents[store.doc_ids[int(row["doc"])]]
             anchor_context = self._with_aliases(context | self._doc_terms(doc))
             lo, hi = int(row["sent_lo"]), int(row["sent_hi"])
@@ -155,8 +165,8 @@ class Answerer:
                 if s_row in seen:
                     continue
                 text = texts[i]
-                tokens = set(tokenize(text))
-                prev_tokens = set(tokenize(texts[i - 1])) if i else set()
+                tokens = self._tokens(("sentence", s_row), text)
+                prev_tokens = self._tokens(("sentence", s_row - 1), texts[i - 1]) if i else frozenset()
                 feats = {
                     "cos": float(sims[i]),
                     "cos_window": float(window_sims[i]),

@@ -150,12 +150,23 @@ def load_store(index_dir: Path) -> Store | None:
         raise _corrupt(index_dir, e) from e
     if build is None:
         return None
+    if _built_by_other_version(build):
+        log.warning("index at %s was built by another version of qa: rebuilding it", index_dir)
+        return None
     try:
         return _read_build(build)
     except IndexCorruptError:
         raise
     except Exception as e:  # numpy, json, faiss and bm25s each raise their own kinds
         raise _corrupt(index_dir, e) from e
+
+
+def _built_by_other_version(build: Path) -> bool:
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # unreadable: reported as corrupt by the full read
+    return (manifest.get("format_version"), manifest.get("pipeline_version")) != (FORMAT_VERSION, PIPELINE_VERSION)
 
 
 def _corrupt(index_dir: Path, e: Exception) -> IndexCorruptError:
@@ -170,11 +181,6 @@ def _read_build(build: Path) -> Store:
     import faiss
 
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexCorruptError(
-            f"index at {build.parent} has format {manifest.get('format_version')!r}, "
-            f"this version reads {FORMAT_VERSION}; rebuild it with: qa index --rebuild"
-        )
     doc_rows = json.loads((build / "documents.json").read_text(encoding="utf-8"))
     documents = {}
     for d in doc_rows:
@@ -264,11 +270,9 @@ def build_index(corpus_dir: Path, index_dir: Path, model_name: str,
                 prev = load_store(index_dir)
             except IndexCorruptError as e:
                 log.warning("%s; building from scratch", e)
-            if prev is not None and _stale_reason(prev, corpus_dir, model_name, chunking) in (
-                    None, "corpus changed") and prev.manifest.get("model") == model_name:
-                pass
-            else:
-                prev = None
+            if prev is not None and _stale_reason(prev, corpus_dir, model_name, chunking) not in (
+                    None, "corpus changed"):
+                prev = None  # the model or the settings changed: nothing can be reused
         prev_docs = {} if prev is None else {d: i for i, d in enumerate(prev.doc_ids)}
         report = BuildReport()
 
