@@ -77,6 +77,7 @@ class BatchSummary:
     output: str  # "-" for stdout
     rows: int = 0  # rows in the input file
     skipped: int = 0  # already in the output file (--resume)
+    skipped_errors: int = 0  # of those, error rows: the output still has them, so exit code 1
     answered: int = 0
     abstained: int = 0
     errors: int = 0
@@ -86,7 +87,7 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.errors else 0
+        return 1 if self.errors or self.skipped_errors else 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -94,7 +95,8 @@ class BatchSummary:
     def line(self) -> str:
         parts = [f"answered {self.answered:,}", f"abstained {self.abstained:,}", f"errors {self.errors:,}"]
         if self.skipped:
-            parts.append(f"skipped {self.skipped:,} already in {self.output}")
+            with_errors = f" ({self.skipped_errors:,} with errors)" if self.skipped_errors else ""
+            parts.append(f"skipped {self.skipped:,} already in {self.output}{with_errors}")
         rate = f", {self.questions_per_second:,.0f} questions/s" if self.questions_per_second else ""
         return f"{', '.join(parts)} ({self.seconds:.1f}s{rate})"
 
@@ -326,8 +328,8 @@ def output_format(path: str | os.PathLike | None) -> OutputFormat:
 
 # ---------------------------------------------------------------- resuming
 
-def done_ids(path: Path, fmt: OutputFormat, header: list[str]) -> set[str]:
-    """Ids of the rows already written to `path`, as strings.
+def done_rows(path: Path, fmt: OutputFormat, header: list[str]) -> dict[str, bool]:
+    """The rows already written to `path`: id (as a string) -> whether the row is an error row.
 
     A row cut short by a crash is the last one in the file; it is cut off here so the rows
     appended next start on a line of their own."""
@@ -337,18 +339,18 @@ def done_ids(path: Path, fmt: OutputFormat, header: list[str]) -> set[str]:
         text = data[bom:].decode("utf-8")
     except UnicodeDecodeError:
         raise BatchInputError(path, "is not UTF-8 text; cannot resume from it") from None
-    ids, good_end = (_done_jsonl if fmt == "jsonl" else _done_csv)(path, text, header)
+    done, good_end = (_done_jsonl if fmt == "jsonl" else _done_csv)(path, text, header)
     if good_end < len(text):
         with open(path, "r+b") as f:
             f.truncate(bom + len(text[:good_end].encode("utf-8")))
     if good_end and not text[:good_end].endswith(("\n", "\r")):
         with open(path, "ab") as f:  # a last row written without its newline (not by us)
             f.write(b"\n")
-    return ids
+    return done
 
 
-def _done_jsonl(path: Path, text: str, header: list[str]) -> tuple[set[str], int]:
-    ids: set[str] = set()
+def _done_jsonl(path: Path, text: str, header: list[str]) -> tuple[dict[str, bool], int]:
+    done: dict[str, bool] = {}
     end = 0
     lines = io.StringIO(text, newline="").readlines()
     for n, line in enumerate(lines, start=1):
@@ -362,13 +364,13 @@ def _done_jsonl(path: Path, text: str, header: list[str]) -> tuple[set[str], int
         if obj is not None:
             if not isinstance(obj, dict) or "id" not in obj:
                 raise BatchInputError(path, f"line {n} has no 'id'; cannot tell which rows are done")
-            ids.add(str(obj["id"]))
+            done[str(obj["id"])] = bool(obj.get("error"))
         end += len(line)
-    return ids, end
+    return done, end
 
 
-def _done_csv(path: Path, text: str, header: list[str]) -> tuple[set[str], int]:
-    ids: set[str] = set()
+def _done_csv(path: Path, text: str, header: list[str]) -> tuple[dict[str, bool], int]:
+    done: dict[str, bool] = {}
     consumed = 0
     lines = io.StringIO(text, newline="").readlines()
 
@@ -383,7 +385,7 @@ def _done_csv(path: Path, text: str, header: list[str]) -> tuple[set[str], int]:
     try:
         found = next(reader, None)
         if found is None:
-            return ids, 0
+            return done, 0
         if found != header:
             raise BatchInputError(path, f"has columns {found!r} but this run writes {header!r} (another -k or "
                                         "input file?); rerun without --resume or pick a new -o file")
@@ -396,11 +398,11 @@ def _done_csv(path: Path, text: str, header: list[str]) -> tuple[set[str], int]:
                                                 "cannot tell which rows are done")
                 break  # the row a crash cut short
             if any(cells):
-                ids.add(cells[0])
+                done[cells[0]] = bool(cells[-1])  # the error column
             good_end = consumed
     except csv.Error as e:
         raise BatchInputError(path, f"not valid CSV near line {reader.line_num}: {e}") from None
-    return ids, good_end
+    return done, good_end
 
 
 # ---------------------------------------------------------------- the run
@@ -437,14 +439,15 @@ def run_batch(
         note(f"{input_path} holds no questions")
 
     header = csv_header(table.columns, k)
-    done: set[str] = set()
+    done: dict[str, bool] = {}
     fresh = True
     if resume and out_path.is_file() and out_path.stat().st_size > 0:
-        done = done_ids(out_path, fmt, header)
+        done = done_rows(out_path, fmt, header)
         fresh = out_path.stat().st_size <= 3  # nothing left but perhaps a BOM
         note(f"resuming: {len(done):,} rows already in {out_path}")
     todo = [r for r in table.rows if str(r.id) not in done]
     summary.skipped = len(table.rows) - len(todo)
+    summary.skipped_errors = sum(done.get(str(r.id), False) for r in table.rows)
 
     # Load (or build) the index before touching the output, so a broken corpus or index
     # leaves an existing output file as it was.
@@ -523,16 +526,18 @@ def _open_output(path: Path | None, fresh: bool, resume: bool) -> TextIO:
 
 @click.command("batch", epilog="""\b
 Input, by extension:
-  .txt    one question per line; blank lines and lines starting with # are skipped;
+  .txt    one question per line; blank lines and # lines are skipped;
           ids are line numbers
-  .csv    a header row with a 'question' column (any case), optional 'id';
-          other columns are carried through
-  .jsonl  objects with 'question', optional 'id'; other keys are carried through
-Output, by extension of -o: .jsonl (default, to stdout) or .csv.
+  .csv    a header row with a 'question' column (any case), optional
+          'id'; other columns are carried through
+  .jsonl  objects with 'question', optional 'id'; other keys are
+          carried through
+Output, by the extension of -o: .jsonl (default, stdout) or .csv.
 
 \b
-Exit codes: 0 every row answered or abstained; 1 some rows had errors (the
-others are written); 2 unusable input or the engine could not start.""")
+Exit codes: 0 every row answered or abstained; 1 some rows had
+errors (the others are written); 2 unusable input, or the engine
+could not start.""")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Output file, .jsonl or .csv.  [default: jsonl on stdout]")
@@ -547,9 +552,10 @@ others are written); 2 unusable input or the engine could not start.""")
 @click.pass_context
 def batch_command(ctx: click.Context, input_path: Path, output_path: Path | None, k: int, resume: bool,
                   quiet: bool, corpus: Path | None, index: Path | None) -> None:
-    """Answer every question in INPUT (.txt, .csv or .jsonl), one output row per input row.
+    """Answer every question in a file, in order.
 
-    Rows are written in input order as they are answered; a broken row gets an
+    INPUT is a .txt, .csv or .jsonl file of questions; the output has one row per
+    input row, written in input order as the answers come. A broken row gets an
     'error' field and the run goes on. If a run stops, --resume picks it up.
     """
     try:

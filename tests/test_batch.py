@@ -1,0 +1,546 @@
+"""Tests for qa/batch.py: question files in, answer files out.
+
+Most tests swap `ask_many` for a fast deterministic fake (the batch module only calls the
+public API), so parsing, writing, errors, exit codes and --resume are tested without a model.
+The tests marked slow run the real engine on the session index of the repo corpus (conftest).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import qa.batch as batch
+from qa import MAX_QUESTION_CHARS, Answer, Citation, validate_question
+from qa.batch import BatchInputError, batch_command, csv_header, read_questions, run_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+UNKNOWABLE = "unknowable"  # the fake abstains on questions containing this word
+
+
+def fake_answer(question: str, k: int) -> Answer:
+    abstained = UNKNOWABLE in question
+    cites = tuple(
+        Citation(n=i + 1, doc_id=f"doc{i + 1}.txt", title=f"Doc {i + 1}, a title",
+                 text=f"Passage {i + 1} about {question}.\nSecond line, with \"quotes\".",
+                 start=10 * i, end=10 * i + 9, page=i + 1 if i else None, score=0.5)
+        for i in range(min(k, 2))
+    )
+    return Answer(question=question, answer=None if abstained else f"Answer: {question}", abstained=abstained,
+                  confidence=0.2 if abstained else 0.9, citations=cites, elapsed_ms=1.5)
+
+
+class FakeEngine:
+    """Stands in for qa.ask_many: records every batch and, like the real one, rejects bad questions."""
+
+    def __init__(self, fail_on_call: int | None = None):
+        self.calls: list[list[str]] = []
+        self.fail_on_call = fail_on_call
+
+    def ask_many(self, questions, k=5, *, corpus=None, index=None, docs=None):
+        self.calls.append(list(questions))
+        if self.fail_on_call is not None and len(self.calls) == self.fail_on_call:
+            raise RuntimeError("simulated crash")
+        return [fake_answer(validate_question(q), k) for q in questions]
+
+    @property
+    def asked(self) -> list[str]:
+        return [q for call in self.calls[1:] for q in call]  # calls[0] is the warm-up question
+
+
+@pytest.fixture
+def fake(monkeypatch) -> FakeEngine:
+    fake = FakeEngine()
+    monkeypatch.setattr(batch, "ask_many", fake.ask_many)
+    monkeypatch.setattr(batch, "get_engine", lambda *a, **kw: None)
+    return fake
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def cli(*args: str):
+    return CliRunner().invoke(batch_command, [str(a) for a in args], prog_name="qa batch")
+
+
+# ---------------------------------------------------------------- input formats
+
+def test_txt_skips_blank_and_comment_lines_and_uses_line_numbers_as_ids(tmp_path, fake):
+    src = write(tmp_path / "q.txt",
+                "# analyst questions\nWho founded Baidu?\n\n   \n  What is Alipay?  \r\n#skip me\nWhat is Apollo?")
+    out = tmp_path / "a.jsonl"
+    summary = run_batch(src, out, quiet=True)
+    rows = read_jsonl(out)
+    assert [(r["id"], r["question"]) for r in rows] == [
+        (2, "Who founded Baidu?"), (5, "What is Alipay?"), (7, "What is Apollo?")]
+    assert [r["answer"] for r in rows] == [f"Answer: {r['question']}" for r in rows]
+    assert summary.exit_code == 0 and (summary.answered, summary.abstained, summary.errors) == (3, 0, 0)
+
+
+def test_csv_with_bom_any_case_header_quotes_and_carried_columns(tmp_path, fake):
+    text = ('ID,Question,Analyst,Notes\r\n'
+            'a1,"Who founded Baidu, and when?",Ann,"two\nlines, one comma"\r\n'
+            'a2,What is Alipay?,Bob,\r\n')
+    src = write(tmp_path / "q.csv", text, "utf-8-sig")
+    out = tmp_path / "a.jsonl"
+    run_batch(src, out, quiet=True)
+    rows = read_jsonl(out)
+    assert [r["id"] for r in rows] == ["a1", "a2"]
+    assert rows[0]["question"] == "Who founded Baidu, and when?"
+    assert rows[0]["Analyst"] == "Ann" and rows[0]["Notes"] == "two\nlines, one comma"
+    assert rows[1]["Notes"] == ""
+    assert list(rows[0])[:3] == ["id", "Analyst", "Notes"]  # id, carried columns, then the answer
+
+
+def test_csv_without_bom_or_id_uses_the_line_each_row_starts_on(tmp_path, fake):
+    src = write(tmp_path / "q.csv", 'question,team\n"What is\nApollo?",auto\n\nWhat is Alipay?,pay\n')
+    out = tmp_path / "a.jsonl"
+    run_batch(src, out, quiet=True)
+    assert [(r["id"], r["team"]) for r in read_jsonl(out)] == [(2, "auto"), (5, "pay")]
+
+
+def test_csv_skips_rows_of_empty_cells(tmp_path, fake):
+    src = write(tmp_path / "q.csv", "id,question\n1,What is Alipay?\n,\n , \n")
+    assert [r.id for r in read_questions(src).rows] == ["1"]
+
+
+def test_jsonl_carries_other_keys_and_keeps_id_types(tmp_path, fake):
+    src = write(tmp_path / "q.jsonl", "\n".join([
+        json.dumps({"id": 7, "question": "Who founded Baidu?", "tags": ["bat", "search"], "meta": {"p": 1}}),
+        "",
+        json.dumps({"question": "What is Alipay?", "source": "desk"}),
+        json.dumps({"id": "x9", "Question": "What is Apollo?"}),
+    ]))
+    out = tmp_path / "a.jsonl"
+    run_batch(src, out, quiet=True)
+    rows = read_jsonl(out)
+    assert [r["id"] for r in rows] == [7, 3, "x9"]
+    assert rows[0]["tags"] == ["bat", "search"] and rows[0]["meta"] == {"p": 1}
+    assert rows[1]["source"] == "desk" and "source" not in rows[0]
+    assert rows[2]["question"] == "What is Apollo?"
+
+
+def test_dev_question_file_reads_with_its_extra_keys_carried():
+    table = read_questions(ROOT / "tests" / "data" / "dev_questions.jsonl")
+    assert table.rows and all(r.error is None for r in table.rows)
+    assert {"answers", "evidence", "doc", "answerable"} <= set(table.columns)
+
+
+def test_output_order_is_input_order_across_chunks(tmp_path, fake, monkeypatch):
+    monkeypatch.setattr(batch, "CHUNK_ROWS", 3)
+    questions = [f"Question number {i}?" for i in range(10)]
+    src = write(tmp_path / "q.txt", "\n".join(questions))
+    out = tmp_path / "a.jsonl"
+    run_batch(src, out, quiet=True)
+    assert [r["question"] for r in read_jsonl(out)] == questions
+    assert [len(c) for c in fake.calls] == [1, 3, 3, 3, 1]  # the warm-up, then chunks of 3
+
+
+# ---------------------------------------------------------------- output formats
+
+def test_jsonl_rows_have_the_answer_fields_and_all_rows_the_same_keys(tmp_path, fake):
+    src = write(tmp_path / "q.csv", f"id,question,desk\n1,What is Alipay?,pay\n2,,pay\n3,Is it {UNKNOWABLE}?,x\n")
+    out = tmp_path / "a.jsonl"
+    run_batch(src, out, k=2, quiet=True)
+    ok, bad, abstained = read_jsonl(out)
+    expected = {"id": "1", "desk": "pay", **fake_answer("What is Alipay?", 2).to_dict(), "error": None}
+    assert ok == expected
+    assert list(ok) == list(bad) == list(abstained)
+    assert bad["error"].startswith("line 3: ") and bad["answer"] is None and bad["citations"] == []
+    assert abstained["abstained"] is True and abstained["answer"] is None
+
+
+def test_csv_output_columns_and_cells(tmp_path, fake):
+    src = write(tmp_path / "q.csv",
+                f'id,question,analyst\n1,"What is Alipay, really?",Ann\n2,,Bob\n3,Is it {UNKNOWABLE}?,Cy\n')
+    out = tmp_path / "a.csv"
+    run_batch(src, out, k=3, quiet=True)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # so Excel reads it as UTF-8
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f))
+    assert header == csv_header(["analyst"], 3)
+    assert header[:6] == ["id", "analyst", "question", "answer", "abstained", "confidence"]
+    assert header[6:10] == ["citation_1_title", "citation_1_doc_id", "citation_1_page", "citation_1_passage"]
+    assert header[-2:] == ["citations_json", "error"]
+
+    ok, bad, abstained = read_csv(out)
+    expected = fake_answer("What is Alipay, really?", 3)
+    assert (ok["id"], ok["analyst"], ok["question"], ok["answer"]) == ("1", "Ann", expected.question, expected.answer)
+    assert (ok["abstained"], ok["confidence"], ok["error"]) == ("false", "0.9", "")
+    c1, c2 = expected.citations
+    assert (ok["citation_1_title"], ok["citation_1_doc_id"], ok["citation_1_page"]) == (c1.title, c1.doc_id, "")
+    assert ok["citation_1_passage"] == c1.text  # newlines and quotes survive
+    assert ok["citation_2_page"] == "2"
+    assert ok["citation_3_title"] == ok["citation_3_passage"] == ""  # fewer citations than k
+    assert json.loads(ok["citations_json"]) == [c.to_dict() for c in expected.citations]
+    assert bad["error"].startswith("line 3: question is empty") and bad["analyst"] == "Bob"
+    assert bad["answer"] == bad["abstained"] == bad["citations_json"] == ""
+    assert abstained["abstained"] == "true" and abstained["answer"] == ""
+
+
+def test_jsonl_input_to_csv_output_has_the_union_of_carried_keys(tmp_path, fake):
+    src = write(tmp_path / "q.jsonl",
+                '{"question": "What is Alipay?", "a": 1}\n{"question": "What is Apollo?", "b": [2]}\n')
+    out = tmp_path / "a.csv"
+    run_batch(src, out, k=1, quiet=True)
+    rows = read_csv(out)
+    assert [(r["a"], r["b"]) for r in rows] == [("1", ""), ("", "[2]")]
+
+
+def test_default_output_is_jsonl_on_stdout_and_the_summary_goes_to_stderr(tmp_path, fake):
+    src = write(tmp_path / "q.txt", f"What is Alipay?\nIs it {UNKNOWABLE}?\n")
+    result = cli(src)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == [1, 2]
+    assert "answered 1, abstained 1, errors 0" in result.stderr
+    assert "answered" not in result.stdout
+
+
+def test_a_carried_column_named_like_an_output_field_is_renamed(tmp_path, fake):
+    src = write(tmp_path / "q.csv", "question,answer,citation_1_title\nWhat is Alipay?,a payment app,x\n")
+    out = tmp_path / "a.jsonl"
+    result = cli(src, "-o", out)
+    (row,) = read_jsonl(out)
+    assert row["input_answer"] == "a payment app" and row["input_citation_1_title"] == "x"
+    assert row["answer"] == "Answer: What is Alipay?"
+    assert "'answer' is written as 'input_answer'" in result.stderr
+
+
+# ---------------------------------------------------------------- bad rows
+
+BAD_ROWS = [
+    # (file name, content, line of the bad row, words the error must contain)
+    ("q.csv", "id,question\n1,What is Alipay?\n2,\n3,What is Apollo?\n", 3, "question is empty"),
+    ("q.csv", "id,question\n1,What is Alipay?\n2,   \n3,What is Apollo?\n", 3, "question is empty"),
+    ("q.csv", "id,question,desk\n1,What is Alipay?,x\n2\n3,What is Apollo?,y\n", 3, "missing field 'question'"),
+    ("q.csv", "question,desk\nWhat is Alipay?,x\nWhat is, Apollo?,y\nWhat is Apollo?,y\n", 3, "the header has 2"),
+    ("q.jsonl", '{"question": "What is Alipay?"}\n{"question": "What is Apollo?"\n{"question": "Who?"}\n', 2, "not valid JSON"),
+    ("q.jsonl", '{"question": "What is Alipay?"}\n\n["What is Apollo?"]\n', 3, "expected a JSON object"),
+    ("q.jsonl", '{"question": "What is Alipay?"}\n{"id": 5, "text": "What is Apollo?"}\n', 2, "missing field 'question'"),
+    ("q.jsonl", '{"question": "What is Alipay?"}\n{"question": 42}\n', 2, "question must be a string"),
+    ("q.jsonl", '{"question": "What is Alipay?"}\n{"question": ""}\n', 2, "question is empty"),
+    ("q.jsonl", '{"question": "What is Alipay?"}\n{"question": "Who?", "id": [1]}\n', 2, "id must be a string or a number"),
+    ("q.txt", f"What is Alipay?\n{'x' * (MAX_QUESTION_CHARS + 1)}\n", 2, f"the limit is {MAX_QUESTION_CHARS:,}"),
+    ("q.csv", f"question\nWhat is Alipay?\n{'y' * (MAX_QUESTION_CHARS + 1)}\n", 3, "the limit is"),
+    ("q.jsonl", json.dumps({"question": "z" * (MAX_QUESTION_CHARS + 5)}) + "\n", 1, "the limit is"),
+    ("q.csv", "id,question\n1,What is Alipay?\n1,What is Apollo?\n", 3, "id '1' is already used on line 2"),
+]
+
+
+@pytest.mark.parametrize("name,content,line,words", BAD_ROWS, ids=[f"{n}:{w}" for n, _, _, w in BAD_ROWS])
+def test_a_bad_row_gets_an_error_naming_its_line_and_the_run_goes_on(tmp_path, fake, name, content, line, words):
+    src = write(tmp_path / name, content)
+    out = tmp_path / "a.jsonl"
+    result = cli(src, "-o", out, "--quiet")
+    assert result.exit_code == 1, result.output
+    rows = read_jsonl(out)
+    errors = [r["error"] for r in rows if r["error"]]
+    assert len(errors) == 1 and errors[0].startswith(f"line {line}: ") and words in errors[0], errors
+    assert all(r["answer"] == f"Answer: {r['question']}" for r in rows if not r["error"])
+    assert len(rows) == len(read_questions(src).rows)
+    assert all(validate_question(q) for q in fake.asked)  # a bad question never reached ask_many
+    assert f"line {line}: " in result.stderr and "errors 1" in result.stderr  # --quiet still reports errors
+
+
+def test_the_summary_lists_the_first_errors_and_counts_the_rest(tmp_path, fake):
+    src = write(tmp_path / "q.csv", "question,n\n" + "".join(f",{i}\n" for i in range(14)) + "What is Alipay?,x\n")
+    summary = run_batch(src, tmp_path / "a.jsonl", quiet=True)
+    assert (summary.answered, summary.errors, summary.exit_code) == (1, 14, 1)
+    assert summary.error_messages[0] == "line 2: question is empty: ''"
+    assert len(summary.error_messages) == batch.ERRORS_SHOWN
+    assert summary.to_dict()["errors"] == 14
+    result = cli(src, "-o", tmp_path / "b.jsonl")
+    assert "... and 4 more" in result.stderr
+
+
+# ---------------------------------------------------------------- exit codes
+
+def test_exit_code_0_when_every_row_is_answered_or_abstained(tmp_path, fake):
+    src = write(tmp_path / "q.txt", f"What is Alipay?\nIs it {UNKNOWABLE}?\n")
+    result = cli(src, "-o", tmp_path / "a.csv", "-q")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize("name,content,problem", [
+    ("missing.csv", None, "no such file"),
+    ("missing.xlsx", None, "no such file"),
+    ("q.xlsx", "question\nWhat?\n", "unknown input extension '.xlsx'"),
+    ("q.csv", "id,text,analyst\n1,What is Alipay?,Ann\n", "no 'question' column"),
+    ("q.csv", "", "is empty"),
+    ("q.csv", "\n\n", "is empty"),
+])
+def test_exit_code_2_for_unusable_input_names_the_file_and_the_problem(tmp_path, fake, name, content, problem):
+    src = tmp_path / name
+    if content is not None:
+        write(src, content)
+    out = tmp_path / "a.jsonl"
+    result = cli(src, "-o", out)
+    assert result.exit_code == 2
+    assert str(src) in result.stderr and problem in result.stderr
+    assert not out.exists() and fake.calls == []
+
+
+def test_exit_code_2_for_a_file_that_is_not_utf8(tmp_path, fake):
+    src = tmp_path / "q.txt"
+    src.write_bytes("What is Alipay?\nWhat about Zürich?\n".encode("latin-1"))
+    result = cli(src)
+    assert result.exit_code == 2 and "not UTF-8" in result.stderr and "line 2" in result.stderr
+
+
+def test_exit_code_2_for_a_directory_an_unknown_output_extension_or_resume_to_stdout(tmp_path, fake):
+    src = write(tmp_path / "q.txt", "What is Alipay?\n")
+    (tmp_path / "dir.txt").mkdir()
+    result = cli(tmp_path / "dir.txt")
+    assert result.exit_code == 2 and "is a directory" in result.stderr
+    result = cli(src, "-o", tmp_path / "a.json")
+    assert result.exit_code == 2 and "unknown output extension '.json'" in result.stderr
+    result = cli(src, "--resume")
+    assert result.exit_code == 2 and "--resume needs an output file" in result.stderr
+    same = write(tmp_path / "q.jsonl", '{"question": "What is Alipay?"}\n')
+    result = cli(same, "-o", same)
+    assert result.exit_code == 2 and "is the input file too" in result.stderr
+    assert same.read_text() == '{"question": "What is Alipay?"}\n'
+
+
+def test_run_batch_raises_batch_input_error_with_path_and_problem(tmp_path, fake):
+    with pytest.raises(BatchInputError) as err:
+        run_batch(tmp_path / "nope.txt")
+    assert err.value.path == str(tmp_path / "nope.txt") and err.value.problem.startswith("no such file")
+
+
+def test_an_engine_that_cannot_start_exits_2_without_touching_the_output(tmp_path, monkeypatch):
+    from qa.errors import EmptyCorpusError
+
+    def no_corpus(*a, **kw):
+        raise EmptyCorpusError("corpus folder /nowhere does not exist")
+
+    monkeypatch.setattr(batch, "get_engine", no_corpus)
+    src = write(tmp_path / "q.txt", "What is Alipay?\n")
+    out = write(tmp_path / "a.jsonl", '{"id": 1}\n')
+    result = cli(src, "-o", out)
+    assert result.exit_code == 2 and "/nowhere" in result.stderr
+    assert out.read_text() == '{"id": 1}\n'
+
+
+def test_k_must_be_at_least_1(tmp_path, fake):
+    src = write(tmp_path / "q.txt", "What is Alipay?\n")
+    assert cli(src, "-k", "0").exit_code == 2
+    with pytest.raises(ValueError, match="k must be"):
+        run_batch(src, k=0)
+
+
+# ---------------------------------------------------------------- --resume
+
+def questions_file(tmp_path: Path, n: int = 7) -> Path:
+    rows = [f'q{i},"Question {i}, with a comma?",desk {i}' for i in range(n)]
+    rows[3] = 'q3,,desk 3'  # one error row, which --resume must not repeat either
+    return write(tmp_path / "q.csv", "id,question,desk\n" + "\n".join(rows) + "\n")
+
+
+def assert_complete(out: Path, reference: Path) -> None:
+    if out.suffix == ".jsonl":
+        got, want = read_jsonl(out), read_jsonl(reference)
+    else:
+        got, want = read_csv(out), read_csv(reference)
+    ids = [r["id"] for r in got]
+    assert len(ids) == len(set(ids)), f"duplicate rows: {ids}"
+    assert got == want
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv"])
+def test_resume_after_a_crash_keeps_the_finished_chunks_and_adds_the_rest(tmp_path, fake, monkeypatch, ext):
+    src = questions_file(tmp_path)
+    reference = tmp_path / f"reference.{ext}"
+    run_batch(src, reference, quiet=True)
+
+    monkeypatch.setattr(batch, "CHUNK_ROWS", 2)
+    crashing = FakeEngine(fail_on_call=4)  # the warm-up, two chunks, then a crash on the third
+    monkeypatch.setattr(batch, "ask_many", crashing.ask_many)
+    out = tmp_path / f"a.{ext}"
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_batch(src, out, quiet=True)
+    finished = read_jsonl(out) if ext == "jsonl" else read_csv(out)
+    assert [r["id"] for r in finished] == ["q0", "q1", "q2", "q3"]
+
+    resumed = FakeEngine()
+    monkeypatch.setattr(batch, "ask_many", resumed.ask_many)
+    result = cli(src, "-o", out, "--resume")
+    assert result.exit_code == 1  # the error row q3 from before is still in the file
+    assert "resuming: 4 rows already in" in result.stderr
+    assert "errors 0, skipped 4 already in" in result.stderr and "(1 with errors)" in result.stderr
+    assert resumed.asked == ["Question 4, with a comma?", "Question 5, with a comma?", "Question 6, with a comma?"]
+    assert_complete(out, reference)
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv"])
+def test_resume_cuts_off_a_row_a_crash_left_half_written(tmp_path, fake, ext):
+    src = questions_file(tmp_path)
+    reference = tmp_path / f"reference.{ext}"
+    run_batch(src, reference, quiet=True)
+    data = reference.read_bytes()
+    # Cut inside row q2's first passage, just after the newline inside it, so the cut-off row
+    # ends with a line end and looks whole line by line but not field by field.
+    cut = data.index(b"Passage 1 about Question 2") + len("Passage 1 about Question 2, with a comma?.")
+    cut += 2 if ext == "jsonl" else 1  # the \n escape in jsonl, the raw newline in csv
+    out = tmp_path / f"a.{ext}"
+    out.write_bytes(data[:cut])
+
+    summary = run_batch(src, out, resume=True, quiet=True)
+    assert summary.skipped == 2
+    assert_complete(out, reference)
+
+
+def test_resume_keeps_a_last_jsonl_row_that_only_lacks_its_newline(tmp_path, fake):
+    src = questions_file(tmp_path)
+    reference = tmp_path / "reference.jsonl"
+    run_batch(src, reference, quiet=True)
+    lines = reference.read_text(encoding="utf-8").splitlines(keepends=True)
+    out = tmp_path / "a.jsonl"
+    out.write_text("".join(lines[:3]).rstrip("\n"), encoding="utf-8")
+    assert run_batch(src, out, resume=True, quiet=True).skipped == 3
+    assert_complete(out, reference)
+
+
+def test_resume_with_nothing_left_asks_nothing(tmp_path, fake):
+    src = questions_file(tmp_path)
+    out = tmp_path / "a.csv"
+    run_batch(src, out, quiet=True)
+    before = out.read_bytes()
+    fake.calls.clear()
+    summary = run_batch(src, out, resume=True, quiet=True)
+    assert fake.calls == [] and out.read_bytes() == before
+    assert (summary.skipped, summary.answered, summary.errors) == (7, 0, 0)
+
+
+def test_resume_without_an_output_file_yet_starts_one(tmp_path, fake):
+    src = questions_file(tmp_path)
+    reference = tmp_path / "reference.csv"
+    run_batch(src, reference, quiet=True)
+    out = tmp_path / "new" / "a.csv"
+    run_batch(src, out, resume=True, quiet=True)
+    assert_complete(out, reference)
+
+
+def test_resume_into_a_csv_with_other_columns_exits_2_and_leaves_it(tmp_path, fake):
+    src = questions_file(tmp_path)
+    out = tmp_path / "a.csv"
+    run_batch(src, out, k=5, quiet=True)
+    before = out.read_bytes()
+    result = cli(src, "-o", out, "--resume", "-k", "2")
+    assert result.exit_code == 2 and str(out) in result.stderr and "has columns" in result.stderr
+    assert out.read_bytes() == before
+
+
+def test_resume_refuses_an_output_with_a_broken_row_in_the_middle(tmp_path, fake):
+    src = questions_file(tmp_path)
+    out = write(tmp_path / "a.jsonl", '{"id": "q0"}\nnot json\n{"id": "q1"}\n')
+    result = cli(src, "-o", out, "--resume")
+    assert result.exit_code == 2 and "line 2 is not JSON" in result.stderr
+
+
+def test_without_resume_an_existing_output_is_replaced(tmp_path, fake):
+    src = questions_file(tmp_path)
+    out = write(tmp_path / "a.jsonl", '{"id": "old"}\n')
+    run_batch(src, out, quiet=True)
+    assert [r["id"] for r in read_jsonl(out)] == [f"q{i}" for i in range(7)]
+
+
+# ---------------------------------------------------------------- the command itself
+
+def test_help_lists_formats_and_exit_codes():
+    result = cli("--help")
+    assert result.exit_code == 0
+    for words in (".txt", ".csv", ".jsonl", "--resume", "--quiet", "Exit codes"):
+        assert words in result.output
+
+
+def test_importing_the_batch_module_loads_no_heavy_package():
+    code = ("import sys, qa.batch; heavy = [m for m in ('torch', 'sentence_transformers', 'faiss', 'gradio') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_example_files_parse_cleanly():
+    tables = {ext: read_questions(EXAMPLES / f"questions.{ext}") for ext in ("csv", "txt", "jsonl")}
+    assert len(tables["csv"].rows) >= 10
+    assert all(r.error is None for t in tables.values() for r in t.rows)
+    assert tables["csv"].columns == ["analyst"]
+    assert [r.question for r in tables["txt"].rows] == [r.question for r in tables["csv"].rows]
+    assert [r.question for r in tables["jsonl"].rows] == [r.question for r in tables["csv"].rows]
+
+
+# ---------------------------------------------------------------- end to end, real engine
+
+@pytest.fixture
+def real_index(seed_corpus, seed_index) -> dict:
+    """The session's index of the repo corpus (conftest builds it once for all slow tests)."""
+    return {"corpus": seed_corpus, "index": seed_index}
+
+
+def without_timing(d: dict) -> dict:
+    return {key: value for key, value in d.items() if key != "elapsed_ms"}
+
+
+@pytest.mark.slow
+def test_ask_and_ask_many_give_identical_answers(real_index):
+    from qa import ask, ask_many
+
+    questions = [r.question for r in read_questions(EXAMPLES / "questions.csv").rows]
+    questions += ["What colour is the sky on Mars?", "Baidu", "How many AI patents had Baidu filed?"]
+    singles = [without_timing(ask(q, **real_index).to_dict()) for q in questions]
+    together = [without_timing(a.to_dict()) for a in ask_many(questions, **real_index)]
+    reversed_batch = [without_timing(a.to_dict()) for a in ask_many(questions[::-1], **real_index)][::-1]
+    for q, one, many, rev in zip(questions, singles, together, reversed_batch):
+        assert one == many == rev, q
+
+
+@pytest.mark.slow
+def test_batch_of_the_example_file_matches_ask_row_for_row(real_index, tmp_path):
+    from qa import ask
+
+    out = tmp_path / "answers.jsonl"
+    summary = run_batch(EXAMPLES / "questions.csv", out, k=3, quiet=True, **real_index)
+    table = read_questions(EXAMPLES / "questions.csv")
+    rows = read_jsonl(out)
+    assert summary.exit_code == 0 and summary.answered + summary.abstained == len(table.rows) == len(rows)
+    assert [r["id"] for r in rows] == [r.id for r in table.rows]
+    for row, src in zip(rows, table.rows):
+        assert row["analyst"] == src.fields["analyst"] and row["error"] is None
+        expected = without_timing(ask(src.question, k=3, **real_index).to_dict())
+        assert {key: row[key] for key in expected} == expected
+        assert row["abstained"] or (row["answer"] and row["citations"])
+
+
+@pytest.mark.slow
+def test_cli_writes_csv_with_citations_from_the_real_corpus(real_index, tmp_path):
+    out = tmp_path / "answers.csv"
+    result = cli(EXAMPLES / "questions.txt", "-o", out, "-k", "2", "--quiet",
+                 "--corpus", real_index["corpus"], "--index", real_index["index"])
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out)
+    assert len(rows) == len(read_questions(EXAMPLES / "questions.txt").rows)
+    answered = [r for r in rows if r["abstained"] == "false"]
+    assert answered, "no example question was answered"
+    for r in answered:
+        cites = json.loads(r["citations_json"])
+        assert r["citation_1_doc_id"] == cites[0]["doc_id"] and r["citation_1_passage"] == cites[0]["text"]
+        assert r["answer"] in r["citation_1_passage"] or any(r["answer"] in c["text"] for c in cites)
