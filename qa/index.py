@@ -11,7 +11,7 @@ Layout of `index/` (the folder the user names):
         chunk_vectors.npy, sentence_vectors.npy   normalised embeddings (float32)
         dense.faiss    inner-product index over chunk_vectors
         bm25/          bm25s index over chunk tokens (memory-mapped on load)
-        query_encoder.onnx + query_tokenizer.json  the question encoder for ONNX Runtime
+        query_encoder{,.int8}.onnx + query_tokenizer.json  question encoders for ONNX Runtime
 
 A build is written into a fresh folder and only then named in CURRENT, so a build killed
 half-way leaves the previous one in use.
@@ -34,7 +34,7 @@ import numpy as np
 from qa.chunk import ChunkSettings, chunk_document
 from qa.errors import IndexCorruptError
 from qa.ingest import corpus_signature, load_corpus
-from qa.onnx_encoder import ONNX_FILE, TOKENIZER_FILE, export_query_encoder
+from qa.onnx_encoder import ENCODER_FILES, ONNX_FILE, export_query_encoder
 from qa.text import tokenize
 from qa.types import Chunk, Document
 
@@ -478,8 +478,8 @@ def _query_encoder(index_dir: Path, dest: Path, model_name: str) -> None:
         same = prev is not None and json.loads((prev / "manifest.json").read_text())["model"] == model_name
     except (OSError, ValueError, KeyError):
         same = False
-    if same and (prev / ONNX_FILE).is_file() and (prev / TOKENIZER_FILE).is_file():
-        for name in (ONNX_FILE, TOKENIZER_FILE):
+    if same and all((prev / name).is_file() for name in ENCODER_FILES):
+        for name in ENCODER_FILES:
             os.link(prev / name, dest / name)
         return
     export_query_encoder(model_name, dest)
