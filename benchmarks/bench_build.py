@@ -1,0 +1,157 @@
+"""Index-build worker for section 5, in a fresh process as `qa index` would run.
+
+    python benchmarks/bench_build.py WORKDIR N_DOCS
+
+Writes a corpus of N_DOCS recombined seed documents into WORKDIR/corpus, times
+qa.index.build_index(rebuild=True) with the time inside encode_passages (and the ONNX export)
+measured from outside, then the bare encode_passages of the same chunk and sentence texts,
+then incremental re-index after one document changes and after none does. Prints one JSON
+object (last stdout line).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_util import dir_size_mb, seed_paragraphs, write_recombined_corpus  # noqa: E402
+
+
+def measure(work: Path, n_docs: int) -> dict:
+    import torch
+
+    from qa.embed import DEFAULT_MODEL, encode_passages, load_model
+    from qa.index import build_index, load_store
+
+    load_model(DEFAULT_MODEL)  # the model load is not part of the build figure
+    threads_at_start = torch.get_num_threads()
+    corpus = work / "corpus"
+    index = work / "index"
+    nbytes = write_recombined_corpus(corpus, n_docs, seed_paragraphs(), seed=5)
+    res: dict = {"documents": n_docs, "corpus_mb": round(nbytes / 1e6, 2),
+                 "corpus_note": f"{n_docs} .txt documents, each 8-16 paragraphs of the seed corpus "
+                                "drawn at random and shuffled (recombined, seed 5)"}
+    t0 = time.perf_counter()
+    with _timed_calls() as inside:
+        report = build_index(corpus, index, DEFAULT_MODEL, rebuild=True)
+    build_s = time.perf_counter() - t0
+    res["inside_build_s"] = {k: round(v, 2) for k, v in inside.items()}
+    store = load_store(index)
+    chunk_texts = [store.chunk_text(i) for i in range(store.n_chunks)]
+    sent_texts = _sentence_texts(store)
+    t0 = time.perf_counter()
+    encode_passages(DEFAULT_MODEL, chunk_texts)
+    enc_chunks = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    encode_passages(DEFAULT_MODEL, sent_texts)
+    enc_sents = time.perf_counter() - t0
+    enc = enc_chunks + enc_sents
+    res.update({
+        "chunks": store.n_chunks, "sentences": len(sent_texts), "build_s": round(build_s, 2),
+        "chunks_per_s": round(store.n_chunks / build_s, 1),
+        "bare_encode_chunks_s": round(enc_chunks, 2), "bare_encode_sentences_s": round(enc_sents, 2),
+        "bare_encode_s": round(enc, 2),
+        "bare_chunks_per_s": round(store.n_chunks / enc_chunks, 1),
+        "bare_texts_per_s": round((store.n_chunks + len(sent_texts)) / enc, 1),
+        "overhead_vs_encode_chunks_and_sentences": round(build_s / enc - 1, 4),
+        "overhead_vs_encode_chunks_only": round(build_s / enc_chunks - 1, 4),
+        "non_encode_s": round(build_s - enc, 2),
+        "index_disk_mb": dir_size_mb(index), "report": report.to_dict(),
+    })
+    # Incremental: one document changes (a paragraph appended), then nothing changes.
+    victim = sorted(corpus.glob("*.txt"))[n_docs // 2]
+    victim.write_text(victim.read_text(encoding="utf-8") + "\nA paragraph added for the incremental "
+                      "re-index benchmark, about nothing in particular, long enough to be a sentence.\n",
+                      encoding="utf-8")
+    t0 = time.perf_counter()
+    inc = build_index(corpus, index, DEFAULT_MODEL)
+    res["incremental_one_changed_s"] = round(time.perf_counter() - t0, 2)
+    res["incremental_report"] = inc.to_dict()
+    t0 = time.perf_counter()
+    none = build_index(corpus, index, DEFAULT_MODEL)
+    res["incremental_nothing_changed_s"] = round(time.perf_counter() - t0, 2)
+    res["nothing_changed_report"] = none.to_dict()
+    if res["overhead_vs_encode_chunks_and_sentences"] > 0.15:
+        res["profile_top"] = profile_build(corpus, work / "index-profiled")
+    res["torch_threads"] = threads_at_start
+    res["torch_threads_at_end"] = torch.get_num_threads()
+    return res
+
+
+def profile_build(corpus: Path, dest: Path) -> dict:
+    """Own time of the top functions of a rebuild (cProfile), to say where non-encode time goes."""
+    import cProfile
+    import pstats
+
+    from qa.embed import DEFAULT_MODEL
+    from qa.index import build_index
+
+    prof = cProfile.Profile()
+    prof.enable()
+    build_index(corpus, dest, DEFAULT_MODEL, rebuild=True)
+    prof.disable()
+    stats = pstats.Stats(prof).stats
+    top = sorted(stats.items(), key=lambda kv: -kv[1][2])[:15]
+    return {f"{Path(f).name}:{name}": round(v[2], 2) for (f, _, name), v in top}
+
+
+@contextlib.contextmanager
+def _timed_calls():
+    """Time the build's big steps from outside: wrap the functions build_index looks up at call
+    time (qa.embed.encode_passages, qa.index.export_query_encoder when present), restore after."""
+    import qa.embed
+    import qa.index
+
+    spent: dict[str, float] = {}
+    patched = []
+
+    def wrap(module, attr: str, label: str):
+        fn = getattr(module, attr, None)
+        if fn is None:
+            return
+
+        def timed(*a, **kw):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+
+        setattr(module, attr, timed)
+        patched.append((module, attr, fn))
+
+    wrap(qa.embed, "encode_passages", "encode_passages (chunks + sentences)")
+    wrap(qa.index, "export_query_encoder", "ONNX query-encoder export")
+    try:
+        yield spent
+    finally:
+        for module, attr, fn in patched:
+            setattr(module, attr, fn)
+
+
+def _sentence_texts(store) -> list[str]:
+    """Each sentence of the index once, cut from its chunk's text (the index keeps offsets)."""
+    import numpy as np
+
+    rows = np.asarray(store.chunk_rows)
+    texts: dict[int, str] = {}
+    for i in range(store.n_chunks):
+        r = rows[i]
+        chunk = None
+        for s in range(int(r["sent_lo"]), int(r["sent_hi"])):
+            if s not in texts:
+                chunk = chunk if chunk is not None else store.chunk_text(i)
+                _, a, b = store.sentences[s]
+                texts[s] = chunk[int(a) - int(r["start"]): int(b) - int(r["start"])]
+    return [texts[s] for s in sorted(texts)]
+
+
+if __name__ == "__main__":
+    logging.disable(logging.WARNING)
+    print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]))))
