@@ -151,6 +151,15 @@ class Answerer:
             context = self._tokens(("chunk", hit.row), chunk_text)
             doc = store.documents[store.doc_ids[int(row["doc"])]]
             anchor_context = self._with_aliases(context | self._doc_terms(doc))
+            # Features of the passage, the same for each of its sentences: computed once.
+            passage_feats = {
+                "context": self.coverage(query, context),
+                "missing": self.missing(query, context),
+                "dense": hit.dense,
+                "passage": hit.score / best_score if best_score > 0 else 0.0,
+                "anchors": self.anchors_present(query, anchor_context),
+                "all_anchors": float(self.anchors_present(query, anchor_context, strict=True)),
+            }
             lo, hi = int(row["sent_lo"]), int(row["sent_hi"])
             vecs = np.asarray(store.sentence_vectors[lo:hi])
             sims = vecs @ qvec
@@ -172,12 +181,7 @@ class Answerer:
                     "cos_window": float(window_sims[i]),
                     "coverage": self.coverage(query, tokens),
                     "coverage_window": self.coverage(query, tokens | prev_tokens),
-                    "context": self.coverage(query, context),
-                    "missing": self.missing(query, context),
-                    "dense": hit.dense,
-                    "passage": hit.score / best_score if best_score > 0 else 0.0,
-                    "anchors": self.anchors_present(query, anchor_context),
-                    "all_anchors": float(self.anchors_present(query, anchor_context, strict=True)),
+                    **passage_feats,
                     "type": type_match(kind, text, query.terms),
                     "short": 1.0 if len(text.split()) < MIN_ANSWER_WORDS else 0.0,
                 }
