@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa import answer as answer_mod  # noqa: E402
 from qa import get_engine  # noqa: E402
-from qa.embed import encode_queries  # noqa: E402
+from qa.aliases import expand_aliases  # noqa: E402
 from qa.evaluate import holds, load_questions  # noqa: E402
 from qa.retrieve import Retriever  # noqa: E402
 
@@ -26,9 +26,11 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
 def prepare(engine, rows):
+    """Queries and vectors exactly as Engine.ask_many makes them (aliases, the index's encoder)."""
     qs = [r["question"] for r in rows]
-    vecs = encode_queries(engine.model_name, qs)
-    queries = [engine.retriever.parse(q) for q in qs]
+    expanded = [expand_aliases(q) for q in qs]
+    vecs = np.vstack([engine.encode([e]) for e in expanded])
+    queries = [engine.retriever.parse(q, e) for q, e in zip(qs, expanded)]
     return queries, vecs
 
 
@@ -45,10 +47,23 @@ def retrieval_scores(engine, rows, queries, vecs, retriever):
     return at, hits
 
 
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 20000) -> tuple[np.ndarray, float]:
+    """Class-balanced logistic regression by gradient descent; a little L2 keeps weights readable."""
+    w = np.zeros(X.shape[1])
+    b = 0.0
+    sw = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    for _ in range(steps):
+        g = (1 / (1 + np.exp(-(X @ w + b))) - y) * sw
+        w -= 0.1 * (X.T @ g / len(y) + l2 * w)
+        b -= 0.1 * g.mean()
+    return w, b
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", default="/tmp/idx")
     ap.add_argument("--label-hit", action="store_true")
+    ap.add_argument("--folds", type=int, default=10)
     args = ap.parse_args()
     engine = get_engine(index=args.index)
     sets = {name: load_questions(DATA / f"{name}_questions.jsonl") for name in ("dev", "heldout")}
@@ -73,7 +88,7 @@ def main() -> None:
     print("== sentence weights (answer hit among answerable, best sentence)")
     grid = {"cos": [1.0], "cos_window": [0.0, 0.5, 1.0], "coverage": [0.3, 0.6, 1.0],
             "coverage_window": [0.0, 0.5, 1.0], "passage": [0.3, 0.6, 1.0],
-            "type": [0.3, 0.6], "short": [-0.5]}
+            "type": [0.3, 0.6], "short": [-0.5], "slot": [0.0, 0.3, 0.6]}
     results = []
     for combo in itertools.product(*grid.values()):
         weights = dict(zip(grid, combo))
@@ -97,13 +112,14 @@ def main() -> None:
     answer_mod.SENTENCE_WEIGHTS = best_w
     print("== confidence features of the chosen sentence (logistic fit on dev)")
     names = ["cos", "cos_window", "coverage", "coverage_window", "context", "missing", "dense", "type",
-             "anchors", "all_anchors"]
+             "anchors", "all_anchors", "slot", "sent_margin", "hit_margin"]
 
     def matrix(name):
         X, y, hit = [], [], []
-        for r, cs in zip(sets[name], cands[name]):
+        for r, cs, hs in zip(sets[name], cands[name], hits[name]):
             best = max(cs, key=lambda c: answer_mod.sentence_score(c.features))
-            X.append([best.features[f] for f in names])
+            feats = answer_mod.decision_features(best, cs, hs)
+            X.append([feats[f] for f in names])
             y.append(1.0 if r["answerable"] else 0.0)
             hit.append(holds(best.text, r["answers"]) if r["answerable"] else False)
         return np.array(X), np.array(y), np.array(hit)
@@ -111,28 +127,30 @@ def main() -> None:
     X, y, hit_dev = matrix("dev")
     if "--label-hit" in sys.argv:
         y = hit_dev.astype(float)  # fit "the chosen sentence is right" instead of "answerable"
-    # Balanced logistic regression by gradient descent; tiny L2 keeps weights readable.
-    wts = np.zeros(len(names))
-    b = 0.0
-    pos_w = 0.5 / y.mean()
-    neg_w = 0.5 / (1 - y.mean())
-    sw = np.where(y == 1, pos_w, neg_w)
-    for _ in range(20000):
-        z = X @ wts + b
-        p = 1 / (1 + np.exp(-z))
-        g = (p - y) * sw
-        wts -= 0.1 * (X.T @ g / len(y) + 1e-3 * wts)
-        b -= 0.1 * g.mean()
+    wts, b = fit_logistic(X, y)
     print("weights", dict(zip(names, np.round(wts, 2))), "bias", round(b, 2))
+    # Out-of-fold confidences: each dev question scored by a fit that never saw it. The
+    # abstention line is read off these, not off the in-sample fit, which flatters the dev set.
+    oof = np.zeros(len(y))
+    idx = np.random.default_rng(0).permutation(len(y))
+    for k in range(args.folds):
+        test = idx[k::args.folds]
+        train = np.setdiff1d(idx, test)
+        w_k, b_k = fit_logistic(X[train], y[train])
+        oof[test] = 1 / (1 + np.exp(-(X[test] @ w_k + b_k)))
+    for th in np.arange(0.10, 0.41, 0.03):
+        a = oof < th
+        print(f"dev out-of-fold th={th:.2f} abstain-unanswerable {a[y == 0].mean():.2f} "
+              f"abstain-answerable {a[y == 1].mean():.3f}")
     for name in sets:
         Xn, yn, hitn = matrix(name)
         conf = 1 / (1 + np.exp(-(Xn @ wts + b)))
-        for th in (0.3, 0.4, 0.5, 0.6, 0.7):
+        for th in (0.15, 0.19, 0.25, 0.3, 0.4, 0.5):
             abst = conf < th
             una = abst[yn == 0].mean()
             wrong = abst[yn == 1].mean()
             ans_hit = (hitn & ~abst)[yn == 1].mean()
-            print(f"{name:8} th={th:.1f} abstain-unanswerable {una:.2f} abstain-answerable {wrong:.3f} answer-hit {ans_hit:.3f}")
+            print(f"{name:8} th={th:.2f} abstain-unanswerable {una:.2f} abstain-answerable {wrong:.3f} answer-hit {ans_hit:.3f}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,15 @@ ALIASES: dict[str, str] = {
     "driverless": "autonomous driving",
     "robotaxi": "autonomous driving",
 }
+# Abbreviations a passage may spell out. Not added to searches (too common to help ranking),
+# only used to see that a passage spelling one out does mention it.
+ABBREVIATIONS: dict[str, str] = {
+    "ai": "artificial intelligence",
+    "iot": "internet of things",
+    "ict": "information and communication technology",
+    "r&d": "research and development",
+    "ml": "machine learning",
+}
 _PATTERN = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len, reverse=True)) + r")(?![\w])", re.I)
 
 
@@ -60,3 +69,18 @@ def alias_terms() -> dict[str, set[str]]:
         if len(toks) == 1:
             out.setdefault(toks[0], set()).update(tokenize(names))
     return out
+
+
+def spelled_out() -> list[tuple[frozenset[str], frozenset[str]]]:
+    """(terms of a name, terms of its alias): text holding all of the first also names the second.
+
+    "artificial intelligence" in a passage is a mention of "AI".
+    """
+    from qa.text import tokenize
+
+    pairs = []
+    for alias, names in {**ALIASES, **ABBREVIATIONS}.items():
+        name_terms, alias_terms_ = frozenset(tokenize(names)), frozenset(tokenize(alias))
+        if name_terms and alias_terms_:
+            pairs.append((name_terms, alias_terms_))
+    return pairs

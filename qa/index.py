@@ -42,7 +42,7 @@ log = logging.getLogger("qa")
 
 FORMAT_VERSION = 1
 # Bumped when cleaning, sentence splitting or tokenising changes, so old builds are redone.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 CHUNK_DTYPE = np.dtype([("doc", "<i4"), ("start", "<i8"), ("end", "<i8"), ("page", "<i4"),
                         ("sent_lo", "<i8"), ("sent_hi", "<i8")])
 _ARRAY_FILES = {
@@ -407,13 +407,14 @@ def proper_names(texts: list[str], common: set[str] = frozenset()) -> set[str]:
     seen: dict[str, int] = {}
     for text in texts:
         for m in _MID_SENTENCE_WORD.finditer(text):
-            word = m.group(1)
-            if word.lower() in common:
-                continue
-            for t in tokenize(word):
-                seen[t] = seen.get(t, 0) + 1
-                if word[0].isupper():
-                    caps[t] = caps.get(t, 0) + 1
+            # Each part of a hyphenated word on its own: "AI-backed" says nothing about "backed".
+            for part in m.group(1).split("-"):
+                if not part or part.lower() in common:
+                    continue
+                for t in tokenize(part):
+                    seen[t] = seen.get(t, 0) + 1
+                    if part[0].isupper():
+                        caps[t] = caps.get(t, 0) + 1
     return {t for t, n in seen.items() if caps.get(t, 0) / n >= 0.6}
 
 

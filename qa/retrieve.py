@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,6 +11,7 @@ import numpy as np
 from qa.text import tokenize
 
 Fusion = Literal["blend", "rrf"]
+_COUNTED = re.compile(r"\b(?:how many|number of|count of)\s+((?:[\w&+-]+\s*){1,4})", re.I)
 
 # Measured on tests/data/dev_questions.jsonl (qa eval): see README "Quality".
 DENSE_WEIGHT = 0.4
@@ -32,6 +34,9 @@ class Query:
     # Terms an answer cannot paraphrase away: numbers and names the corpus writes capitalised.
     # A passage (with its document's title) missing one is about something else.
     anchors: tuple[str, ...] = ()
+    # The question's own terms that are not anchors: what it asks about the named things.
+    focus: tuple[str, ...] = ()
+    counted: tuple[str, ...] = ()  # "how many AI patents" -> ("ai", "patent")
 
 
 class Retriever:
@@ -55,12 +60,24 @@ class Retriever:
         self.idf = np.log1p((n - doc_freq + 0.5) / (doc_freq + 0.5)).astype(np.float32)
         self.max_idf = float(math.log1p((n - 1 + 0.5) / 1.5)) if n > 1 else 1.0
         self._fuzzy_vocab = [w for w in self.vocab if len(w) >= 4 and not w.isdigit()]
+        from qa.aliases import alias_terms
+
+        self.alias_words = frozenset(alias_terms())
 
     def parse(self, question: str, expanded: str | None = None) -> Query:
         terms = tuple(dict.fromkeys(self._correct(t) for t in tokenize(expanded or question)))
         own = [self._correct(t) for t in tokenize(question)]
         anchors = tuple(dict.fromkeys(t for t in own if t.isdigit() or t in self.store.names))
-        return Query(question, terms, anchors)
+        # An alias ("weixin") is matched through the names it expands to, not as a word.
+        focus = tuple(dict.fromkeys(t for t in own if t not in anchors and t not in self.alias_words))
+        return Query(question, terms, anchors, focus, counted=self._counted(question))
+
+    def _counted(self, question: str) -> tuple[str, ...]:
+        """What a "how many ..." / "number of ..." question counts: its next two content words."""
+        m = _COUNTED.search(question)
+        if not m:
+            return ()
+        return tuple(self._correct(t) for t in tokenize(m.group(1))[:2])
 
     def idf_of(self, term: str) -> float:
         i = self.vocab.get(term)

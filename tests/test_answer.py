@@ -1,0 +1,47 @@
+"""Answer selection features on the real seed index: what a number or date answer must stand near."""
+from qa.index import proper_names
+from qa.retrieve import Query
+from qa.text import tokenize
+
+
+def test_a_how_many_question_names_what_it_counts(engine):
+    q = engine.retriever.parse("How many AI patents had Baidu filed by October 2019?")
+    assert q.counted == ("ai", "patent")
+    assert engine.retriever.parse("meituan number of cities").counted == ("citi",)
+    assert engine.retriever.parse("Who founded Baidu?").counted == ()
+
+
+def test_slot_wants_the_number_next_to_what_is_counted(engine):
+    ans = engine.answerer
+    q = engine.retriever.parse("How many vehicles are in the Apollo fleet?")
+    # Rows below zero never collide with real sentence rows in the per-row cache.
+    assert ans.slot(q, "number", -1, "The Apollo fleet counts 400 vehicles across 27 cities.") == 1.0
+    assert ans.slot(q, "number", -2, "Apollo works with over 100 industry partners worldwide.") == 0.0
+    # A number the question already gave is not an answer.
+    q2 = engine.retriever.parse("How many patents did Baidu file in 2019?")
+    assert ans.slot(q2, "number", -3, "In 2019 Baidu filed for patents in Europe.") == 0.0
+    # Questions asking for no number or date are not judged by it.
+    assert ans.slot(engine.retriever.parse("Who founded Baidu?"), None, -4, "Robin Li.") == 1.0
+
+
+def test_a_spelled_out_abbreviation_counts_as_the_anchor(engine):
+    ans = engine.answerer
+    q = Query("Which AI companies worked with the government?", ("ai", "compani"), anchors=("ai",))
+    spelled = ans._with_aliases(set(tokenize("the rising stars of Artificial Intelligence, SenseTime")))
+    assert ans.anchors_present(q, spelled, strict=True) == 1.0
+    assert ans.anchors_present(q, set(tokenize("the rising stars, SenseTime and Megvii")), strict=True) == 0.0
+
+
+def test_hyphenated_words_do_not_make_their_lowercase_part_a_name():
+    texts = ["Alibaba made three AI-backed deals with Tencent and Megvii.",
+             "It worked with Tencent on AI-driven tools; Megvii held back."]
+    names = proper_names(texts, common={"held", "back", "backed", "driven", "tools", "deals"})
+    assert {"tencent", "megvii"} <= names
+    assert not names & {"back", "driven"}
+
+
+def test_an_answer_beside_what_is_asked_is_more_confident_than_a_number_elsewhere(engine):
+    right = engine.ask("How many AI patents had Baidu filed as of October 2019?")
+    wrong = engine.ask("How many vehicles are in Baidu's Apollo robotaxi fleet?")
+    assert not right.abstained and "5,712" in right.answer
+    assert right.confidence > wrong.confidence
