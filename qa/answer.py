@@ -20,11 +20,11 @@ SENTENCE_WEIGHTS = {
 # A class-balanced logistic regression of "answerable" on the chosen sentence's features,
 # fitted on the dev set by benchmarks/tune.py; below ABSTAIN_BELOW the answer is withheld.
 CONFIDENCE_WEIGHTS = {
-    "cos": 1.45, "cos_window": 2.31, "coverage": -0.26, "coverage_window": 0.41, "context": 1.26,
-    "missing": -0.12, "dense": 3.8, "type": 1.42, "anchors": 1.1, "all_anchors": 2.64, "slot": 2.07,
-    "sent_margin": -0.48, "hit_margin": -1.46,
+    "cos": 1.11, "cos_window": 3.14, "coverage": 0.03, "coverage_window": 0.53, "context": 1.66,
+    "missing": 0.17, "dense": 3.09, "type": 1.39, "anchors": 0.9, "all_anchors": 2.62, "slot": 2.05,
+    "sent_margin": -0.6, "hit_margin": -1.41,
 }
-CONFIDENCE_BIAS = -10.88
+CONFIDENCE_BIAS = -11.14
 # The highest line at which at most 2 % of the dev set's answerable questions are withheld,
 # read off out-of-fold confidences (10-fold, benchmarks/tune.py); in-sample figures
 # flatter the dev set, and new questions are refused more often than dev questions.

@@ -42,7 +42,7 @@ log = logging.getLogger("qa")
 
 FORMAT_VERSION = 1
 # Bumped when cleaning, sentence splitting or tokenising changes, so old builds are redone.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 CHUNK_DTYPE = np.dtype([("doc", "<i4"), ("start", "<i8"), ("end", "<i8"), ("page", "<i4"),
                         ("sent_lo", "<i8"), ("sent_hi", "<i8")])
 _ARRAY_FILES = {
@@ -280,7 +280,9 @@ def build_index(corpus_dir: Path, index_dir: Path, model_name: str,
         parts = []  # (doc, chunks, sentence spans, reuse-from-prev doc row or None)
         for doc in docs:
             old = prev_docs.get(doc.doc_id)
-            if old is not None and prev.documents[doc.doc_id].content_hash == doc.content_hash:
+            before = prev.documents[doc.doc_id] if old is not None else None
+            # Chunk vectors embed the title too, so a retitled document is re-embedded.
+            if before is not None and (before.content_hash, before.title) == (doc.content_hash, doc.title):
                 report.unchanged += 1
                 parts.append((doc, None, None, old))
                 continue
@@ -293,7 +295,10 @@ def build_index(corpus_dir: Path, index_dir: Path, model_name: str,
             parts.append((doc, chunks, spans, None))
         report.removed = len(set(prev_docs) - {d.doc_id for d in docs})
 
-        new_chunk_texts = [c.text for _, chunks, _, _ in parts if chunks for c in chunks]
+        # A chunk is embedded under its document's title ("China's High Tech Covid-19 Response.
+        # If we were to highlight one solution...") so it carries what the document is about.
+        new_chunk_texts = [f"{doc.title}. {c.text}" if doc.title else c.text
+                           for doc, chunks, _, _ in parts if chunks for c in chunks]
         new_sent_texts = [doc.text[a:b] for doc, chunks, spans, _ in parts if chunks for a, b in spans]
         new_chunk_vecs = encode_passages(model_name, new_chunk_texts, progress=progress)
         new_sent_vecs = encode_passages(model_name, new_sent_texts, progress=progress)

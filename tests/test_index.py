@@ -63,6 +63,26 @@ def test_incremental_update_reembeds_only_what_changed(corpus_copy, tmp_path):
     assert (report.added, report.changed, report.removed) == (0, 0, 1)
 
 
+def test_a_retitled_document_is_reembedded_since_chunk_vectors_carry_the_title(corpus_copy, tmp_path):
+    import numpy as np
+
+    index = tmp_path / "index"
+    build_index(corpus_copy, index, DEFAULT_MODEL)
+    before = np.array(load_store(index).chunk_vectors)
+    toml = corpus_copy / "sources.toml"
+    toml.write_text(toml.read_text().replace(
+        "China's high tech Covid-19 response", "Lessons from Chinese entrepreneurs"))
+    report = build_index(corpus_copy, index, DEFAULT_MODEL)
+    assert (report.added, report.changed, report.unchanged) == (0, 1, 1)
+    store = load_store(index)
+    assert store.documents["002_a9c90683bbb9ddbb.txt"].title.startswith("Lessons from")
+    after = np.array(store.chunk_vectors)
+    assert store.doc_ids == ["000_75e6f8e2490986a5.txt", "002_a9c90683bbb9ddbb.txt"]
+    lo = int(store.doc_chunk_lo[1])
+    assert np.array_equal(before[:lo], after[:lo])  # the other document's vectors were reused
+    assert not np.allclose(before[lo:], after[lo:])
+
+
 def test_a_build_killed_half_way_leaves_the_previous_index_usable(corpus_copy, tmp_path, monkeypatch):
     import qa.index as qindex
 
