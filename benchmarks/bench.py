@@ -463,9 +463,9 @@ print(json.dumps(out))
                              (f"{qr['recall_at_10']:.3f}" if "recall_at_10" in qr else "exact") + (" " + extra if extra else "")])
             res["per_size"][n] = entry
             variants = [(n, [], "")] if n <= self.args.engine_max else []
-            if self.args.levers and n == 100_000:
-                # What the engine's automatic HNSW switch would give if it came at 50k, not 200k.
-                variants.append((f"{n}-hnsw-threshold-50k", ["--hnsw-threshold", "50000"], " (lever: HNSW from 50k)"))
+            if self.args.levers and HNSW_THRESHOLD < n <= self.args.engine_max:
+                # What exact search would cost at this size (the automatic choice is HNSW).
+                variants.append((f"{n}-flat", ["--hnsw-threshold", str(10 * n)], " (lever: flat, exact)"))
             for key, extra, label in variants:
                 ed = work / f"e{n}"
                 eb = run_worker(HERE / "bench_scale.py", ["engine-build", str(n), str(ed), str(base_build), *extra],
@@ -804,7 +804,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="before each section wait up to this many seconds for other processes' CPU use "
                          "to drop under 20%% (0: do not wait)")
     ap.add_argument("--levers", action="store_true",
-                    help="also measure levers that need an extra build (the 100k engine with HNSW from 50k)")
+                    help="also measure levers that need an extra build (the engine with exact search above "
+                         "the HNSW threshold)")
     ap.add_argument("--scale-sizes", help="comma-separated chunk counts for section 6 (default 10k,100k,1M)")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
     args = ap.parse_args(argv)
