@@ -565,18 +565,22 @@ print(json.dumps(out))
         return False
 
     def _load_test(self, Client, url: str, startup: float, server_pid: int) -> dict:
-        """The same bounded load twice: through gradio_client, then through raw HTTP (lighter client)."""
+        """The same bounded load three times: the JSON route (POST /api/ask), then the Gradio
+        /ask API through gradio_client and through raw HTTP (a lighter client than gradio_client)."""
         from bench_util import all_questions
 
         pool = all_questions()
         res = {"url": url, "startup_s": round(startup, 2), "clients": 10, "requests": self.args.served_requests}
         port = int(url.rstrip("/").rsplit(":", 1)[1])
+        res["json_route"] = self._drive(lambda: _JsonRoute(port), pool, server_pid)
         res["gradio_client"] = self._drive(lambda: _GradioClient(Client, url), pool, server_pid)
         res["raw_http"] = self._drive(lambda: _RawGradioHttp(port), pool, server_pid)
         res["server_rss_mb"] = proc_status_mb("VmRSS", server_pid)
+        clients = (("JSON route (POST /api/ask, keep-alive)", "json_route", "JSON route"),
+                   ("gradio_client.Client.predict", "gradio_client", "gradio_client"),
+                   ("raw HTTP (POST /gradio_api/call/ask + SSE GET)", "raw_http", "Gradio raw HTTP"))
         rows = []
-        for name, r in (("gradio_client.Client.predict", res["gradio_client"]),
-                        ("raw HTTP (POST /gradio_api/call/ask + SSE GET)", res["raw_http"])):
+        for name, r in ((name, res[key]) for name, key, _ in clients):
             s = r.get("latency") or {}
             rows.append([name, fmt(r["answers_per_s"], 1), fmt(s.get("p50_ms"), 1), fmt(s.get("p95_ms"), 1),
                          fmt(s.get("p99_ms"), 1), r["errors"], fmt(r["server_cpu_ms_per_request"], 1),
@@ -584,12 +588,12 @@ print(json.dumps(out))
         say(table(["client (10 threads)", "answers/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                    "server CPU ms/req", "client CPU ms/req"], rows,
                   title=f"7. Served: qa serve on 127.0.0.1 (up in {startup:.1f} s, RSS {res['server_rss_mb']} MB), "
-                        f"10 concurrent clients x {self.args.served_requests} requests to /ask"))
-        for r in (res["gradio_client"], res["raw_http"]):
-            if r["error_samples"]:
-                say(f"   errors, e.g.: {r['error_samples'][0]}")
+                        f"10 concurrent clients sharing {self.args.served_requests} requests, per kind of client"))
+        for _, key, label in clients:
+            if res[key]["error_samples"]:
+                say(f"   errors ({label}), e.g.: {res[key]['error_samples'][0]}")
         gs = []
-        for label, r in (("gradio_client", res["gradio_client"]), ("raw HTTP", res["raw_http"])):
+        for label, r in ((label, res[key]) for _, key, label in clients):
             s = r.get("latency") or {}
             gs += [self.goal("served", f"served answers/s, {label}", r["answers_per_s"], 40, ">=", "/s"),
                    self.goal("served", f"served p95, {label}", s.get("p95_ms"), 150, "<=", " ms"),
@@ -736,6 +740,27 @@ class _GradioClient:
         close = getattr(self.client, "close", None)
         if close:
             close()
+
+
+class _JsonRoute:
+    """qa's own JSON route: one keep-alive connection per client, POST /api/ask."""
+
+    def __init__(self, port: int):
+        import http.client
+
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def ask(self, question: str) -> dict:
+        self.conn.request("POST", "/api/ask", json.dumps({"question": question, "k": 5}),
+                          {"Content-Type": "application/json"})
+        r = self.conn.getresponse()
+        payload = r.read()
+        if r.status != 200:
+            raise RuntimeError(f"POST {r.status}: {payload[:160]!r}")
+        return json.loads(payload)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 class _RawGradioHttp:
