@@ -367,13 +367,13 @@ print(json.dumps(out))
     # --- 5. index build ---------------------------------------------------------------------
 
     def build(self) -> dict:
-        # In a fresh process, as `qa index` runs: in this one the engine is loaded, and its
-        # faiss.omp_set_num_threads(1) has also put torch on one thread (one shared libgomp).
+        # In a fresh process, as `qa index` runs; the worker then also rebuilds after answering
+        # a question, as a long-lived process would (faiss and torch share OpenMP settings).
         res = run_worker(HERE / "bench_build.py", [str(self.tmp / "build"), str(self.args.build_docs)],
                          timeout=3600, label="index build")
         if "error" in res:
             raise RuntimeError(res["error"])
-        n_docs, inc = res["documents"], res["incremental_report"]
+        n_docs, inc, again = res["documents"], res["incremental_report"], res["rebuild_after_ask"]
         say(table(["index build", "seconds", "texts", "texts/s"], [
             [f"build_index, {n_docs} docs (rebuild=True)", fmt(res["build_s"], 2), f"{res['chunks']:,} chunks",
              fmt(res["chunks_per_s"], 1) + " chunks/s"],
@@ -384,6 +384,8 @@ print(json.dumps(out))
             ["incremental, 1 document changed", fmt(res["incremental_one_changed_s"], 2),
              f"{inc['changed']} changed", ""],
             ["incremental, nothing changed", fmt(res["incremental_nothing_changed_s"], 2), "", ""],
+            ["encode of a rebuild after an ask() (same process)", fmt(again["encode_s"], 2),
+             f"x{again['vs_bare_encode']:.2f} bare", f"torch threads {again['torch_threads_in_encode']}"],
         ], title=f"5. Index build, fresh process, torch threads {res['torch_threads']} "
                  f"({res['corpus_note']}; {res['corpus_mb']} MB)"))
         inside = res["inside_build_s"]
@@ -461,9 +463,9 @@ print(json.dumps(out))
                              (f"{qr['recall_at_10']:.3f}" if "recall_at_10" in qr else "exact") + (" " + extra if extra else "")])
             res["per_size"][n] = entry
             variants = [(n, [], "")] if n <= self.args.engine_max else []
-            if self.args.levers and n == 100_000:
-                # What the engine's automatic HNSW switch would give if it came at 50k, not 200k.
-                variants.append((f"{n}-hnsw-threshold-50k", ["--hnsw-threshold", "50000"], " (lever: HNSW from 50k)"))
+            if self.args.levers and HNSW_THRESHOLD < n <= self.args.engine_max:
+                # What exact search would cost at this size (the automatic choice is HNSW).
+                variants.append((f"{n}-flat", ["--hnsw-threshold", str(10 * n)], " (lever: flat, exact)"))
             for key, extra, label in variants:
                 ed = work / f"e{n}"
                 eb = run_worker(HERE / "bench_scale.py", ["engine-build", str(n), str(ed), str(base_build), *extra],
@@ -563,18 +565,22 @@ print(json.dumps(out))
         return False
 
     def _load_test(self, Client, url: str, startup: float, server_pid: int) -> dict:
-        """The same bounded load twice: through gradio_client, then through raw HTTP (lighter client)."""
+        """The same bounded load three times: the JSON route (POST /api/ask), then the Gradio
+        /ask API through gradio_client and through raw HTTP (a lighter client than gradio_client)."""
         from bench_util import all_questions
 
         pool = all_questions()
         res = {"url": url, "startup_s": round(startup, 2), "clients": 10, "requests": self.args.served_requests}
         port = int(url.rstrip("/").rsplit(":", 1)[1])
+        res["json_route"] = self._drive(lambda: _JsonRoute(port), pool, server_pid)
         res["gradio_client"] = self._drive(lambda: _GradioClient(Client, url), pool, server_pid)
         res["raw_http"] = self._drive(lambda: _RawGradioHttp(port), pool, server_pid)
         res["server_rss_mb"] = proc_status_mb("VmRSS", server_pid)
+        clients = (("JSON route (POST /api/ask, keep-alive)", "json_route", "JSON route"),
+                   ("gradio_client.Client.predict", "gradio_client", "gradio_client"),
+                   ("raw HTTP (POST /gradio_api/call/ask + SSE GET)", "raw_http", "Gradio raw HTTP"))
         rows = []
-        for name, r in (("gradio_client.Client.predict", res["gradio_client"]),
-                        ("raw HTTP (POST /gradio_api/call/ask + SSE GET)", res["raw_http"])):
+        for name, r in ((name, res[key]) for name, key, _ in clients):
             s = r.get("latency") or {}
             rows.append([name, fmt(r["answers_per_s"], 1), fmt(s.get("p50_ms"), 1), fmt(s.get("p95_ms"), 1),
                          fmt(s.get("p99_ms"), 1), r["errors"], fmt(r["server_cpu_ms_per_request"], 1),
@@ -582,12 +588,12 @@ print(json.dumps(out))
         say(table(["client (10 threads)", "answers/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                    "server CPU ms/req", "client CPU ms/req"], rows,
                   title=f"7. Served: qa serve on 127.0.0.1 (up in {startup:.1f} s, RSS {res['server_rss_mb']} MB), "
-                        f"10 concurrent clients x {self.args.served_requests} requests to /ask"))
-        for r in (res["gradio_client"], res["raw_http"]):
-            if r["error_samples"]:
-                say(f"   errors, e.g.: {r['error_samples'][0]}")
+                        f"10 concurrent clients sharing {self.args.served_requests} requests, per kind of client"))
+        for _, key, label in clients:
+            if res[key]["error_samples"]:
+                say(f"   errors ({label}), e.g.: {res[key]['error_samples'][0]}")
         gs = []
-        for label, r in (("gradio_client", res["gradio_client"]), ("raw HTTP", res["raw_http"])):
+        for label, r in ((label, res[key]) for _, key, label in clients):
             s = r.get("latency") or {}
             gs += [self.goal("served", f"served answers/s, {label}", r["answers_per_s"], 40, ">=", "/s"),
                    self.goal("served", f"served p95, {label}", s.get("p95_ms"), 150, "<=", " ms"),
@@ -736,6 +742,27 @@ class _GradioClient:
             close()
 
 
+class _JsonRoute:
+    """qa's own JSON route: one keep-alive connection per client, POST /api/ask."""
+
+    def __init__(self, port: int):
+        import http.client
+
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def ask(self, question: str) -> dict:
+        self.conn.request("POST", "/api/ask", json.dumps({"question": question, "k": 5}),
+                          {"Content-Type": "application/json"})
+        r = self.conn.getresponse()
+        payload = r.read()
+        if r.status != 200:
+            raise RuntimeError(f"POST {r.status}: {payload[:160]!r}")
+        return json.loads(payload)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 class _RawGradioHttp:
     """Gradio's HTTP API by hand: POST the inputs, then read the event stream to 'complete'."""
 
@@ -802,7 +829,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="before each section wait up to this many seconds for other processes' CPU use "
                          "to drop under 20%% (0: do not wait)")
     ap.add_argument("--levers", action="store_true",
-                    help="also measure levers that need an extra build (the 100k engine with HNSW from 50k)")
+                    help="also measure levers that need an extra build (the engine with exact search above "
+                         "the HNSW threshold)")
     ap.add_argument("--scale-sizes", help="comma-separated chunk counts for section 6 (default 10k,100k,1M)")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
     args = ap.parse_args(argv)

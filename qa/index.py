@@ -53,8 +53,12 @@ _ARRAY_FILES = {
     "chunk_vectors": "chunk_vectors.npy",
     "sentence_vectors": "sentence_vectors.npy",
 }
-# Above this many chunks, exact search gives way to HNSW (see benchmarks for the figures).
-HNSW_THRESHOLD = 200_000
+# Above this many chunks, exact search gives way to HNSW. Exact search costs ~0.15 ms per
+# 1,000 chunks per question on this CPU: at 100k chunks ask() p50 was 20.1 ms flat against
+# 6.5 ms with HNSW (recall@10 0.995); see benchmarks/bench.py --sections scale.
+# QA_INDEX_TYPE=flat|hnsw (or build_index(index_type=...)) overrides the choice.
+HNSW_THRESHOLD = 50_000
+INDEX_TYPES = ("auto", "flat", "hnsw")
 
 
 @dataclass
@@ -255,10 +259,15 @@ def _build_lock(index_dir: Path):
 
 def build_index(corpus_dir: Path, index_dir: Path, model_name: str,
                 chunking: ChunkSettings = ChunkSettings(), rebuild: bool = False,
-                progress: bool = False) -> BuildReport:
-    """(Re)build the index, re-embedding only documents that are new or changed."""
+                progress: bool = False, index_type: str | None = None) -> BuildReport:
+    """(Re)build the index, re-embedding only documents that are new or changed.
+
+    index_type: "flat" (exact), "hnsw" (approximate) or "auto" (HNSW above HNSW_THRESHOLD
+    chunks); default $QA_INDEX_TYPE, else "auto".
+    """
     from qa.embed import dimension, encode_passages
 
+    index_type = resolve_index_type(index_type)
     t0 = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     signature = corpus_signature(corpus_dir)
@@ -313,7 +322,7 @@ def build_index(corpus_dir: Path, index_dir: Path, model_name: str,
             "counts": {"documents": len(docs), "chunks": report.chunks,
                        "sentences": len(tables["sentences"])},
         }
-        report.index_type = _write_build(index_dir, tables, manifest)
+        report.index_type = _write_build(index_dir, tables, manifest, index_type)
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -423,26 +432,38 @@ def proper_names(texts: list[str], common: set[str] = frozenset()) -> set[str]:
     return {t for t, n in seen.items() if caps.get(t, 0) / n >= 0.6}
 
 
+def resolve_index_type(index_type: str | None = None) -> str:
+    """The argument, else $QA_INDEX_TYPE, else "auto"; ValueError naming a bad value."""
+    kind = index_type or os.environ.get("QA_INDEX_TYPE") or "auto"
+    if kind not in INDEX_TYPES:
+        source = "index_type" if index_type else "QA_INDEX_TYPE"
+        raise ValueError(f"{source} must be one of {', '.join(INDEX_TYPES)}, got {kind!r}")
+    return kind
+
+
 def make_faiss_index(vectors: np.ndarray, index_type: str | None = None):
-    """Exact inner product below HNSW_THRESHOLD chunks, HNSW above (or as asked)."""
+    """Exact inner product up to HNSW_THRESHOLD chunks, HNSW above (or as asked)."""
     import faiss
 
+    from qa.embed import encode_threads
+
     dim = vectors.shape[1]
-    kind = index_type or ("hnsw" if len(vectors) > HNSW_THRESHOLD else "flat")
+    kind = resolve_index_type(index_type)
+    if kind == "auto":
+        kind = "hnsw" if len(vectors) > HNSW_THRESHOLD else "flat"
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
-    elif kind == "hnsw":
+    else:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 128
-    else:
-        raise ValueError(f"index_type must be 'flat' or 'hnsw', got {index_type!r}")
     if len(vectors):
+        faiss.omp_set_num_threads(encode_threads())  # HNSW construction uses every core
         index.add(vectors)
     return index, kind
 
 
-def _write_build(index_dir: Path, tables: dict, manifest: dict) -> str:
+def _write_build(index_dir: Path, tables: dict, manifest: dict, index_type: str = "auto") -> str:
     import bm25s
     import faiss
 
@@ -450,7 +471,7 @@ def _write_build(index_dir: Path, tables: dict, manifest: dict) -> str:
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir(parents=True)
     try:
-        index, kind = make_faiss_index(tables["chunk_vectors"])
+        index, kind = make_faiss_index(tables["chunk_vectors"], index_type)
         faiss.write_index(index, str(tmp / "dense.faiss"))
         retriever = bm25s.BM25()
         retriever.index([tokenize(t) or [""] for t in tables["texts"]], show_progress=False)

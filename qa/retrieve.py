@@ -45,9 +45,6 @@ class Retriever:
             raise ValueError(f"fusion must be 'blend' or 'rrf', got {fusion!r}")
         if not 0.0 <= dense_weight <= 1.0:
             raise ValueError(f"dense_weight must be in [0, 1], got {dense_weight!r}")
-        from qa.embed import configure_faiss_threads
-
-        configure_faiss_threads()
         self.store = store
         self.fusion = fusion
         self.dense_weight = dense_weight
@@ -162,6 +159,9 @@ class Retriever:
                 params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, n))
             else:
                 params = faiss.SearchParameters(sel=selector)
+        from qa.embed import use_faiss_threads
+
+        use_faiss_threads()  # here, not once at start: see qa.embed.use_encode_threads
         _, ids = index.search(np.ascontiguousarray(qvecs, dtype=np.float32), n, params=params)
         return ids
 

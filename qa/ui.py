@@ -352,10 +352,12 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
 
 
 def launch_app(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
-               prevent_thread_lock: bool = False, quiet: bool = True) -> str:
+               routes: Sequence = (), prevent_thread_lock: bool = False, quiet: bool = True) -> str:
     """Start the server (localhost, no share link) with the theme and CSS; returns its URL.
 
-    Gradio 6 takes the theme and CSS at launch(), not in Blocks(), hence this helper.
+    Gradio 6 takes the theme and CSS at launch(), not in Blocks(), hence this helper. `routes`
+    (FastAPI routes, e.g. `qa.api.api_routes(engine)`) are served first, beside Gradio's own:
+    launch() passes app_kwargs to the FastAPI app it creates.
     """
     import gradio as gr
 
@@ -363,21 +365,25 @@ def launch_app(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
         server_name=host, server_port=port, share=False, inbrowser=False, quiet=quiet,
         prevent_thread_lock=prevent_thread_lock, show_error=True, ssr_mode=False,
         theme=gr.themes.Soft(primary_hue="indigo", font=SYSTEM_FONTS, font_mono=SYSTEM_MONO_FONTS),
-        css=CSS, footer_links=["api"],
+        css=CSS, footer_links=["api"], app_kwargs={"routes": list(routes)} if routes else None,
     )
     return local_url
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, corpus: Any = None, index: Any = None) -> None:
-    """Load (or build) the index and the model once, then serve the chat until interrupted."""
+    """Load (or build) the index and the model once, then serve the chat and the JSON route
+    (qa.api) until interrupted."""
+    from qa.api import ASK_PATH, api_routes
     from qa.engine import get_engine
 
     engine = get_engine(corpus, index)
     # The model loads lazily on the first encode; pay that now, not on the first visitor.
     engine.ask("What is this about?", k=1)
     app = build_app(engine)
-    click.echo(f"qa: {len(engine.documents)} documents, chat at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    launch_app(app, host, port)
+    routes = api_routes(engine, concurrency=CONCURRENCY_LIMIT, max_waiting=QUEUE_MAX_SIZE)
+    click.echo(f"qa: {len(engine.documents)} documents, chat at http://{host}:{port}/, "
+               f"JSON at http://{host}:{port}{ASK_PATH} (Ctrl+C to stop)", err=True)
+    launch_app(app, host, port, routes=routes)
 
 
 @click.command("serve")
@@ -390,7 +396,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, corpus: Any = None
 @click.option("--index", "index_dir", envvar="QA_INDEX", default=None, type=click.Path(file_okay=False),
               help="Index folder (env QA_INDEX; default ./index).")
 def serve_command(host: str, port: int, corpus: str | None, index_dir: str | None) -> None:
-    """Start the web chat (and its /ask API) on http://HOST:PORT."""
+    """Start the web chat (with its /ask API and the JSON route /api/ask) on http://HOST:PORT."""
     from qa.errors import QAError
 
     try:

@@ -48,3 +48,26 @@ def test_torch_backend_gives_the_same_answers_as_fp32_onnx(engine, monkeypatch):
         a, b = engine.ask(q).to_dict(), torch_engine.ask(q).to_dict()
         a.pop("elapsed_ms"), b.pop("elapsed_ms")
         assert a == b
+
+
+def test_a_search_does_not_leave_the_next_passage_encode_on_one_thread(engine, monkeypatch):
+    # torch and faiss share one OpenMP thread setting per thread: faiss's single search thread
+    # used to leave a later index build (same thread, e.g. a stale ask()) encoding on one core.
+    import faiss
+    import torch
+
+    from qa.embed import load_model
+
+    monkeypatch.setenv("QA_THREADS", "2")
+    monkeypatch.delenv("QA_FAISS_THREADS", raising=False)
+    engine.ask("What is Cainiao?")
+    assert faiss.omp_get_max_threads() == 1  # the search ran on faiss's one thread
+    seen = []
+    hook = load_model(DEFAULT_MODEL).register_forward_pre_hook(lambda m, args: seen.append(torch.get_num_threads()))
+    try:
+        encode_passages(DEFAULT_MODEL, ["Cainiao is Alibaba's logistics network.", "Tencent runs WeChat."])
+    finally:
+        hook.remove()
+    assert seen and set(seen) == {2}
+    engine.ask("What is Cainiao?")
+    assert faiss.omp_get_max_threads() == 1  # and the encode did not leave faiss on two

@@ -131,3 +131,51 @@ def test_ask_builds_a_missing_index_and_refreshes_a_stale_one(corpus_copy, tmp_p
         ans = ask("How much agricultural sales did Pinduoduo have?", corpus=corpus_copy, index=index)
     assert any("stale" in r.getMessage() for r in caplog.records)
     assert ans.citations[0].doc_id == "fresh.txt"
+
+
+def test_hnsw_index_gives_the_flat_index_answers_on_the_dev_set(seed_corpus, engine, tmp_path):
+    # Every index type must answer alike: HNSW is approximate, but at efSearch 128 over the
+    # seed corpus it should find the same 30 candidates as exact search, hence the same answers.
+    from qa import get_engine
+    from qa.evaluate import DEV_SET, load_questions
+
+    index = tmp_path / "hnsw"
+    report = build_index(seed_corpus, index, DEFAULT_MODEL, index_type="hnsw")
+    assert report.index_type == "hnsw"
+    hnsw = get_engine(seed_corpus, index)
+    assert hnsw.store.manifest["index_type"] == "hnsw" and engine.store.manifest["index_type"] == "flat"
+    assert type(hnsw.store.faiss_index).__name__ == "IndexHNSWFlat"
+    questions = [r["question"] for r in load_questions(DEV_SET)]
+    differ = []
+    for q in questions:
+        a, b = engine.ask(q).to_dict(), hnsw.ask(q).to_dict()
+        a.pop("elapsed_ms"), b.pop("elapsed_ms")
+        if a != b:
+            differ.append(q)
+    assert not differ, f"{len(differ)}/{len(questions)} dev answers differ, e.g. {differ[:3]}"
+    # the document filter goes through HNSW's own search parameters
+    only = ["002_a9c90683bbb9ddbb.txt"]
+    a, b = engine.ask("What is Cainiao?", docs=only), hnsw.ask("What is Cainiao?", docs=only)
+    assert {c.doc_id for c in b.citations} == set(only)
+    assert [(c.doc_id, c.start) for c in a.citations] == [(c.doc_id, c.start) for c in b.citations]
+
+
+def test_index_type_is_automatic_above_the_threshold_and_overridable(monkeypatch):
+    import numpy as np
+
+    import qa.index as qindex
+
+    vecs = np.random.default_rng(0).standard_normal((40, 8)).astype(np.float32)
+    monkeypatch.delenv("QA_INDEX_TYPE", raising=False)
+    monkeypatch.setattr(qindex, "HNSW_THRESHOLD", 40)
+    assert qindex.make_faiss_index(vecs)[1] == "flat"
+    monkeypatch.setattr(qindex, "HNSW_THRESHOLD", 39)
+    assert qindex.make_faiss_index(vecs)[1] == "hnsw"
+    assert qindex.make_faiss_index(vecs, "flat")[1] == "flat"
+    monkeypatch.setenv("QA_INDEX_TYPE", "flat")
+    assert qindex.make_faiss_index(vecs)[1] == "flat"
+    monkeypatch.setenv("QA_INDEX_TYPE", "ivf")
+    with pytest.raises(ValueError, match="QA_INDEX_TYPE must be one of auto, flat, hnsw, got 'ivf'"):
+        qindex.make_faiss_index(vecs)
+    with pytest.raises(ValueError, match="index_type must be one of auto, flat, hnsw, got 'HNSW'"):
+        qindex.resolve_index_type("HNSW")

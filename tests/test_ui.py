@@ -619,6 +619,11 @@ def test_qa_serve_command_starts_the_chat(seed_corpus, seed_index):
         assert "qa · ask the documents" in page
         result = Client(url, verbose=False).predict("What is Baidu's Apollo project?", api_name="/ask")
         assert "Apollo" in result["answer"]
+        # ... and the JSON route beside it (qa/api.py) gives the same answer
+        req = urllib.request.Request(url + "api/ask", data=b'{"question": "What is Baidu\'s Apollo project?"}',
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as response:
+            assert json.loads(response.read())["answer"] == result["answer"]
     finally:
         proc.terminate()
         try:
