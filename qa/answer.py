@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Set
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, words
-from qa.types import Answer, Citation
+from qa.types import Answer, Chunk, Citation
 
 # Tuned on tests/data/dev_questions.jsonl with `qa eval` (see README "Quality"); the held-out
 # set tests/data/heldout_questions.jsonl is only measured, never tuned on.
@@ -31,6 +32,9 @@ CONFIDENCE_BIAS = -11.14
 ABSTAIN_BELOW = 0.19
 MIN_ANSWER_WORDS = 6
 SLOT_WINDOW = 6  # words either side of a number that may name what it counts
+# Passages (and Chunks for citations) kept per engine: ~10 KB each with their sentence
+# window vectors, so at most ~40 MB; every chunk of a small corpus fits.
+PASSAGE_CACHE = 4096
 
 _NUMBER_Q = re.compile(r"\b(how (many|much|big|large|long|fast|far)|number of|percentage|what share|what proportion|how many)\b", re.I)
 _DATE_Q = re.compile(r"\b(when|what year|which year|what date|since when|what month|in which year)\b", re.I)
@@ -61,15 +65,28 @@ def type_match(kind: str | None, sentence: str, query_terms: tuple[str, ...] = (
 
     A name answer needs a capitalised word the question does not already contain.
     """
+    return units_match(kind, answer_units(kind, sentence), query_terms)
+
+
+def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
+    """The token sets of the sentence's possible answers of this kind (names, numbers, dates);
+    they depend only on the sentence, so the Answerer caches them per sentence row."""
     if kind == "name":
-        asked = set(query_terms)
-        return 1.0 if any(set(tokenize(w)) - asked for w in _CAPITALISED.findall(sentence)) else 0.0
-    # A number or date only counts when it is not one the question already gave.
-    asked = set(query_terms)
+        return tuple(frozenset(tokenize(w)) for w in _CAPITALISED.findall(sentence))
     pattern = _HAS_DATE if kind == "date" else _HAS_NUMBER_TOKEN if kind == "number" else None
     if pattern is None:
+        return ()
+    return tuple(frozenset(tokenize(m.group(0))) for m in pattern.finditer(sentence))
+
+
+def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms: tuple[str, ...]) -> float:
+    asked = set(query_terms)
+    if kind == "name":
+        return 1.0 if any(u - asked for u in units) else 0.0
+    if kind not in ("date", "number"):
         return 1.0
-    return 1.0 if any(not set(tokenize(m.group(0))) & asked for m in pattern.finditer(sentence)) else 0.0
+    # A number or date only counts when it is not one the question already gave.
+    return 1.0 if any(not u & asked for u in units) else 0.0
 
 
 @dataclass(frozen=True)
@@ -80,29 +97,96 @@ class Candidate:
     features: dict
 
 
+class QueryWeights:
+    """A question's term and anchor idf weights, looked up once per question rather than once
+    per sentence. Term order is that of `set(query.terms)`, as the sums have always used."""
+
+    def __init__(self, query: Query, idf_of, max_idf: float):
+        self.query = query
+        self.pairs = tuple((t, idf_of(t)) for t in set(query.terms))
+        self.total = 0.0
+        for _, w in self.pairs:
+            self.total += w
+        self.max_idf = max_idf
+        self.anchor_idf = tuple(idf_of(t) for t in query.anchors)
+
+    def coverage(self, tokens: Set[str]) -> float:
+        """Share of the question's idf mass whose terms appear in `tokens`."""
+        if not self.pairs:
+            return 0.0
+        hit = 0.0
+        for t, w in self.pairs:
+            if t in tokens:
+                hit += w
+        return hit / self.total if self.total else 0.0
+
+    def missing(self, tokens: Set[str]) -> float:
+        """The rarest question term absent from `tokens`, as a share of the largest idf (0..1)."""
+        return max((w for t, w in self.pairs if t not in tokens), default=0.0) / self.max_idf
+
+    def anchors(self, tokens: Set[str], prefixes: Set[str] | None = None) -> tuple[float, float]:
+        """(share of the anchor idf mass found in `tokens`, 1 if every anchor is found); (1, 1)
+        when the question has no anchors.
+
+        Names match on a 4-letter prefix so "Chinese" finds "China" and "European" "Europe";
+        numbers must match exactly.
+        """
+        anchors = self.query.anchors
+        if not anchors:
+            return 1.0, 1.0
+        if prefixes is None:
+            prefixes = anchor_prefixes(tokens)
+        found = [t in tokens or (not t.isdigit() and len(t) >= 4 and t[:4] in prefixes) for t in anchors]
+        total = sum(self.anchor_idf)
+        hit = sum(w for w, ok in zip(self.anchor_idf, found) if ok)
+        return (hit / total if total else 1.0), (1.0 if all(found) else 0.0)
+
+
+def anchor_prefixes(tokens: Set[str]) -> set[str]:
+    return {t[:4] for t in tokens if len(t) >= 4 and not t.isdigit()}
+
+
+@dataclass(frozen=True)
+class Passage:
+    """What the answer stage reads of one chunk, built once per chunk row and cached: its
+    sentences' texts, token sets and vectors do not depend on the question."""
+
+    row: int
+    start: int
+    sent_lo: int
+    context: frozenset[str]  # the chunk's tokens
+    anchor_context: frozenset[str]  # ... plus its document's title and publisher, and aliases
+    anchor_prefixes: frozenset[str]
+    texts: tuple[str, ...]
+    tokens: tuple[frozenset[str], ...]
+    window_tokens: tuple[frozenset[str], ...]  # each sentence's tokens with the one before's
+    short: tuple[float, ...]
+    vecs: np.ndarray
+    windows: np.ndarray  # each sentence vector plus the one before it in the chunk
+    window_norms: np.ndarray
+    units: dict = field(default_factory=dict)  # answer kind -> answer_units of each sentence
+
+
 class Answerer:
     def __init__(self, store, retriever):
         self.store = store
         self.retriever = retriever
         self._doc_term_cache: dict[str, set[str]] = {}
         self._token_cache: dict[tuple[str, int], frozenset[str]] = {}
+        self._passages: dict[int, Passage] = {}
+        self._chunks: dict[int, Chunk] = {}
         from qa.aliases import alias_terms, spelled_out
 
         self._alias_terms = alias_terms()
         self._spelled_out = spelled_out()
         self._word_cache: dict[int, tuple[list[str], list[str]]] = {}
 
+    def weights(self, query: Query) -> QueryWeights:
+        return QueryWeights(query, self.retriever.idf_of, self.retriever.max_idf)
+
     def coverage(self, query: Query, tokens: set[str]) -> float:
         """Share of the question's idf mass whose terms appear in `tokens`."""
-        if not query.terms:
-            return 0.0
-        total = hit = 0.0
-        for t in set(query.terms):
-            w = self.retriever.idf_of(t)
-            total += w
-            if t in tokens:
-                hit += w
-        return hit / total if total else 0.0
+        return self.weights(query).coverage(tokens)
 
     def _tokens(self, key: tuple[str, int], text: str) -> frozenset[str]:
         """Token sets of chunks and sentences, computed once per row (bounded cache)."""
@@ -177,67 +261,80 @@ class Answerer:
         Names match on a 4-letter prefix so "Chinese" finds "China" and "European" "Europe";
         numbers must match exactly. With strict, 1 only when every anchor is found, else 0.
         """
-        if not query.anchors:
-            return 1.0
-        prefixes = {t[:4] for t in tokens if len(t) >= 4 and not t.isdigit()}
-        found = [t in tokens or (not t.isdigit() and len(t) >= 4 and t[:4] in prefixes) for t in query.anchors]
-        if strict:
-            return 1.0 if all(found) else 0.0
-        total = sum(self.retriever.idf_of(t) for t in query.anchors)
-        hit = sum(self.retriever.idf_of(t) for t, ok in zip(query.anchors, found) if ok)
-        return hit / total if total else 1.0
+        share, every = self.weights(query).anchors(tokens)
+        return every if strict else share
 
     def missing(self, query: Query, tokens: set[str]) -> float:
         """The rarest question term absent from `tokens`, as a share of the largest idf (0..1)."""
-        absent = [self.retriever.idf_of(t) for t in set(query.terms) if t not in tokens]
-        return max(absent, default=0.0) / self.retriever.max_idf
+        return self.weights(query).missing(tokens)
+
+    def passage(self, i: int) -> Passage:
+        """The chunk row's Passage, cached (up to PASSAGE_CACHE of them)."""
+        found = self._passages.get(i)
+        if found is not None:
+            return found
+        store = self.store
+        row = store.chunk_rows[i]
+        chunk_text = store.chunk_text(i)
+        start, lo, hi = int(row["start"]), int(row["sent_lo"]), int(row["sent_hi"])
+        context = self._tokens(("chunk", i), chunk_text)
+        doc = store.documents[store.doc_ids[int(row["doc"])]]
+        anchor_context = frozenset(self._with_aliases(context | self._doc_terms(doc)))
+        texts = tuple(chunk_text[int(a) - start: int(b) - start] for _, a, b in store.sentences[lo:hi])
+        tokens = tuple(self._tokens(("sentence", s), t) for s, t in zip(range(lo, hi), texts))
+        vecs = np.asarray(store.sentence_vectors[lo:hi])
+        # A sentence read with the one before it ("It has carried 100,000 passengers"
+        # after "Baidu's Apollo ..."): the sum of the two vectors stands in for the pair.
+        windows = vecs.copy()
+        windows[1:] += vecs[:-1]
+        found = Passage(
+            row=i, start=start, sent_lo=lo, context=context, anchor_context=anchor_context,
+            anchor_prefixes=frozenset(anchor_prefixes(anchor_context)), texts=texts, tokens=tokens,
+            window_tokens=tuple(t | tokens[j - 1] if j else t for j, t in enumerate(tokens)),
+            short=tuple(1.0 if len(t.split()) < MIN_ANSWER_WORDS else 0.0 for t in texts),
+            vecs=vecs, windows=windows, window_norms=np.maximum(np.linalg.norm(windows, axis=1), 1e-9),
+        )
+        if len(self._passages) >= PASSAGE_CACHE:
+            self._passages.clear()
+        self._passages[i] = found
+        return found
 
     def candidates(self, query: Query, qvec: np.ndarray, hits: list[Hit]) -> list[Candidate]:
-        store = self.store
         kind = expected_type(query.text)
+        weights = self.weights(query)
         seen: dict[int, Candidate] = {}
         top = hits[:ANSWER_PASSAGES]
         best_score = top[0].score if top else 1.0
         for rank, hit in enumerate(top):
-            row = store.chunk_rows[hit.row]
-            chunk_text = store.chunk_text(hit.row)
-            context = self._tokens(("chunk", hit.row), chunk_text)
-            doc = store.documents[store.doc_ids[int(row["doc"])]]
-            anchor_context = self._with_aliases(context | self._doc_terms(doc))
+            p = self.passage(hit.row)
+            anchors, all_anchors = weights.anchors(p.anchor_context, p.anchor_prefixes)
             # Features of the passage, the same for each of its sentences: computed once.
             passage_feats = {
-                "context": self.coverage(query, context),
-                "missing": self.missing(query, context),
+                "context": weights.coverage(p.context),
+                "missing": weights.missing(p.context),
                 "dense": hit.dense,
                 "passage": hit.score / best_score if best_score > 0 else 0.0,
-                "anchors": self.anchors_present(query, anchor_context),
-                "all_anchors": float(self.anchors_present(query, anchor_context, strict=True)),
+                "anchors": anchors,
+                "all_anchors": all_anchors,
             }
-            lo, hi = int(row["sent_lo"]), int(row["sent_hi"])
-            vecs = np.asarray(store.sentence_vectors[lo:hi])
-            sims = vecs @ qvec
-            # A sentence read with the one before it ("It has carried 100,000 passengers"
-            # after "Baidu's Apollo ..."): the sum of the two vectors stands in for the pair.
-            windows = vecs.copy()
-            windows[1:] += vecs[:-1]
-            window_sims = (windows @ qvec) / np.maximum(np.linalg.norm(windows, axis=1), 1e-9)
-            texts = [chunk_text[int(a) - int(row["start"]): int(b) - int(row["start"])]
-                     for _, a, b in store.sentences[lo:hi]]
-            for i, s_row in enumerate(range(lo, hi)):
+            sims = (p.vecs @ qvec).tolist()
+            window_sims = ((p.windows @ qvec) / p.window_norms).tolist()
+            units = p.units.get(kind)
+            if units is None:
+                units = p.units[kind] = tuple(answer_units(kind, t) for t in p.texts)
+            for i, text in enumerate(p.texts):
+                s_row = p.sent_lo + i
                 if s_row in seen:
                     continue
-                text = texts[i]
-                tokens = self._tokens(("sentence", s_row), text)
-                prev_tokens = self._tokens(("sentence", s_row - 1), texts[i - 1]) if i else frozenset()
                 feats = {
-                    "cos": float(sims[i]),
-                    "cos_window": float(window_sims[i]),
-                    "coverage": self.coverage(query, tokens),
-                    "coverage_window": self.coverage(query, tokens | prev_tokens),
+                    "cos": sims[i],
+                    "cos_window": window_sims[i],
+                    "coverage": weights.coverage(p.tokens[i]),
+                    "coverage_window": weights.coverage(p.window_tokens[i]),
                     **passage_feats,
-                    "type": type_match(kind, text, query.terms),
+                    "type": units_match(kind, units[i], query.terms),
                     "slot": self.slot(query, kind, s_row, text),
-                    "short": 1.0 if len(text.split()) < MIN_ANSWER_WORDS else 0.0,
+                    "short": p.short[i],
                 }
                 seen[s_row] = Candidate(s_row, rank, text, feats)
         return list(seen.values())
@@ -274,7 +371,11 @@ class Answerer:
             if any(d == doc and start < e and s < end for d, s, e in taken):
                 continue
             taken.append((doc, start, end))
-            chunk = store.chunk(hit.row)
+            chunk = self._chunks.get(hit.row)
+            if chunk is None:
+                if len(self._chunks) >= PASSAGE_CACHE:
+                    self._chunks.clear()
+                chunk = self._chunks[hit.row] = store.chunk(hit.row)
             meta = store.documents[chunk.doc_id]
             a_start = a_end = None
             if best is not None and not chosen:

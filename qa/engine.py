@@ -72,6 +72,13 @@ class Engine:
 
         return encode_queries(self.model_name, questions)
 
+    def encode_slices(self, questions: list[str]):
+        """(start, vectors) for consecutive slices of the questions; see OnnxQueryEncoder."""
+        if self.onnx is not None:
+            yield from self.onnx.encode_slices(questions)
+        else:
+            yield 0, self.encode(questions)
+
     @property
     def documents(self) -> list[dict]:
         """Metadata of every indexed document: doc_id, title, publisher, date, url, path."""
@@ -92,10 +99,14 @@ class Engine:
         from qa.aliases import expand_aliases
 
         expanded = [expand_aliases(q) for q in cleaned]
-        qvecs = self.encode(expanded)
-        queries = [self.retriever.parse(q, e) for q, e in zip(cleaned, expanded)]
-        hits = self.retriever.search_many(queries, qvecs, doc_ids=doc_ids)
-        answers = [self.answerer.answer(q, qu, v, h, k) for q, qu, v, h in zip(cleaned, queries, qvecs, hits)]
+        answers: list[Answer] = []
+        # Each slice is answered while encoder threads work on the next (a large batch keeps
+        # both cores busy); every question is still encoded and answered on its own.
+        for lo, qvecs in self.encode_slices(expanded):
+            part = cleaned[lo: lo + len(qvecs)]
+            queries = [self.retriever.parse(q, e) for q, e in zip(part, expanded[lo: lo + len(qvecs)])]
+            hits = self.retriever.search_many(queries, qvecs, doc_ids=doc_ids)
+            answers += [self.answerer.answer(q, qu, v, h, k) for q, qu, v, h in zip(part, queries, qvecs, hits)]
         per_q = (time.perf_counter() - t0) * 1000 / len(cleaned)
         return [_with_elapsed(a, per_q) for a in answers]
 

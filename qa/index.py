@@ -81,7 +81,7 @@ class BuildReport:
 
 @dataclass
 class Store:
-    """A loaded build. Arrays are memory-mapped; Chunks are made only for hits."""
+    """A loaded build. Arrays are memory-mapped (as plain ndarray views); Chunks are made only for hits."""
 
     path: Path
     manifest: dict
@@ -193,13 +193,15 @@ def _read_build(build: Path) -> Store:
             date=d["date"], url=d["url"], content_hash=d["content_hash"],
             pages=tuple(tuple(p) for p in d["pages"]),
         )
+    # Memory-mapped, so a large index is paged in on demand; but viewed as plain ndarrays,
+    # since np.memmap's Python-level __getitem__ cost ~1 ms per question (~170 row lookups).
     mm = dict(mmap_mode="r")
     store = Store(
         path=build,
         manifest=manifest,
         documents=documents,
         doc_ids=[d["doc_id"] for d in doc_rows],
-        **{key: np.load(build / fname, **mm) for key, fname in _ARRAY_FILES.items()},
+        **{key: np.asarray(np.load(build / fname, **mm)) for key, fname in _ARRAY_FILES.items()},
         faiss_index=faiss.read_index(str(build / "dense.faiss")),
         bm25=bm25s.BM25.load(str(build / "bm25"), mmap=True, show_progress=False),
         doc_chunk_lo=np.array([d["chunk_lo"] for d in doc_rows], dtype=np.int64),

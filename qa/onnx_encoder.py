@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,9 @@ INT8_FILE = "query_encoder.int8.onnx"
 TOKENIZER_FILE = "query_tokenizer.json"
 ENCODER_FILES = (ONNX_FILE, INT8_FILE, TOKENIZER_FILE)
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# Questions per slice of a large ask_many(): the engine answers a slice while the encoder
+# threads work on the next ones.
+SLICE = 16
 
 
 def export_query_encoder(model_name: str, dest: Path) -> bool:
@@ -110,6 +114,9 @@ class OnnxQueryEncoder:
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        dim = self.session.get_outputs()[0].shape[-1]
+        self.dim = dim if isinstance(dim, int) else 0  # only for an empty encode's shape
+        self._pool = None  # encoder threads for large ask_many() calls, started on first use
 
     @classmethod
     def available(cls, folder: Path) -> bool:
@@ -125,29 +132,76 @@ class OnnxQueryEncoder:
             return False
         return True
 
+    @property
+    def per_question(self) -> bool:
+        """int8 encodes one question per run. Dynamic quantisation scales activations per
+        batch, so a question's vector would depend on its neighbours; one at a time keeps
+        ask(q) == ask_many([..., q])[i] and measured as fast as batching here (no padding)."""
+        return self.precision == "int8"
+
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        if self.precision == "int8":
-            # Dynamic quantisation scales activations per batch, so a question's vector would
-            # depend on its neighbours; one at a time keeps ask(q) == ask_many([..., q])[i]
-            # and measured as fast as batching here (no padding).
-            batch_size = 1
+        if self.per_question:
+            return self._encode_each(texts)
         out = []
         # Similar lengths batched together waste less work on padding.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(texts), batch_size):
             idx = order[start: start + batch_size]
-            encs = self.tokenizer.encode_batch([texts[i] for i in idx])
-            feed = {
-                "input_ids": np.array([e.ids for e in encs], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64),
-            }
-            hidden = self.session.run(None, {k: feed[k] for k in self.inputs})[0]
-            mask = feed["attention_mask"][..., None].astype(np.float32)
-            vecs = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-            out.append((idx, vecs))
+            out.append((idx, self._run(self.tokenizer.encode_batch([texts[i] for i in idx]))))
         result = np.zeros((len(texts), out[0][1].shape[1] if out else 0), dtype=np.float32)
         for idx, vecs in out:
             result[idx] = vecs
         return result
+
+    def encode_slices(self, texts: list[str], step: int = SLICE) -> Iterator[tuple[int, np.ndarray]]:
+        """(start, vectors of texts[start:start + step]) in order, for a caller that answers
+        each slice while the next ones are encoded.
+
+        Per-question encodes spread over encode_workers() threads (onnxruntime runs without the
+        GIL), each question still encoded alone, so its vector is the one encode() gives.
+        Otherwise one slice holding everything."""
+        workers = encode_workers()
+        if not self.per_question or workers < 2 or len(texts) <= step:
+            yield 0, self.encode(texts)
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="qa-encode")
+        futures = [self._pool.submit(self._encode_each, texts[i: i + step]) for i in range(0, len(texts), step)]
+        try:
+            for n, future in enumerate(futures):
+                yield n * step, future.result()
+        finally:  # the caller stopped early (an error while answering): drop the queued work
+            for future in futures:
+                future.cancel()
+
+    def _encode_each(self, texts: list[str]) -> np.ndarray:
+        vecs = [self._run([self.tokenizer.encode(t)]) for t in texts]
+        return np.concatenate(vecs) if vecs else np.zeros((0, self.dim), dtype=np.float32)
+
+    def _run(self, encs) -> np.ndarray:
+        """Mean-pooled, normalised vectors of tokenised texts (one run of the session)."""
+        feed = {
+            "input_ids": np.array([e.ids for e in encs], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64),
+        }
+        hidden = self.session.run(None, {k: feed[k] for k in self.inputs})[0]
+        mask = feed["attention_mask"][..., None].astype(np.float32)
+        vecs = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return vecs
+
+
+def encode_workers() -> int:
+    """Threads that encode a large ask_many() at once: QA_ENCODE_WORKERS, else one per core."""
+    value = os.environ.get("QA_ENCODE_WORKERS")
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"QA_ENCODE_WORKERS must be an integer >= 1, got {value!r}")
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

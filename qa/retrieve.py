@@ -134,7 +134,9 @@ class Retriever:
             ])
             fused = fused / (2.0 / (RRF_K + 1))
         order = np.argsort(-fused, kind="stable")
-        return [Hit(int(cand[i]), float(fused[i]), float(dense[i]), float(lex_norm[i])) for i in order]
+        # Python numbers in one go: per-element int()/float() on numpy scalars cost ~0.1 ms a question.
+        rows, fused, dense, lex_norm = (a[order].tolist() for a in (cand, fused, dense, lex_norm))
+        return [Hit(*h) for h in zip(rows, fused, dense, lex_norm)]
 
     def _allowed_rows(self, doc_ids: list[str] | None) -> np.ndarray | None:
         if not doc_ids:

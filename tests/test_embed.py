@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from qa.embed import DEFAULT_MODEL, encode_passages, encode_queries, resolve_model_name
 from qa.index import current_build
@@ -71,3 +72,19 @@ def test_a_search_does_not_leave_the_next_passage_encode_on_one_thread(engine, m
     assert seen and set(seen) == {2}
     engine.ask("What is Cainiao?")
     assert faiss.omp_get_max_threads() == 1  # and the encode did not leave faiss on two
+
+
+def test_encode_slices_in_threads_give_encode_vectors_in_order(seed_index, monkeypatch):
+    build = current_build(seed_index)
+    enc = OnnxQueryEncoder(build)
+    texts = [f"{q} ({i})" for i in range(9) for q in QUESTIONS[:2]] + ["Qui a fondé Alibaba ?"]
+    alone = enc.encode(texts)
+    for workers in ("2", "1"):
+        monkeypatch.setenv("QA_ENCODE_WORKERS", workers)
+        slices = list(enc.encode_slices(texts, step=4))
+        assert [start for start, _ in slices] == ([0, 4, 8, 12, 16] if workers == "2" else [0])
+        assert np.array_equal(np.concatenate([v for _, v in slices]), alone)
+    assert np.array_equal(enc.encode(texts[:1])[0], alone[0])  # a batch of one is the same vector
+    monkeypatch.setenv("QA_ENCODE_WORKERS", "zero")
+    with pytest.raises(ValueError, match="QA_ENCODE_WORKERS must be an integer >= 1, got 'zero'"):
+        list(enc.encode_slices(texts, step=4))

@@ -66,6 +66,22 @@ def test_ask_is_ask_many_of_one(engine):
         assert one == other
 
 
+@pytest.mark.parametrize("workers", ["2", "1"])
+def test_ask_many_of_the_dev_set_is_ask_of_each(engine, monkeypatch, workers):
+    """With encoder threads (2) or without (1), a large batch answers exactly as one by one."""
+    from qa.evaluate import DEV_SET, load_questions
+
+    monkeypatch.setenv("QA_ENCODE_WORKERS", workers)
+    qs = [row["question"] for row in load_questions(DEV_SET)]
+    many = [a.to_dict() for a in engine.ask_many(qs)]
+    if workers == "2":
+        assert engine.onnx is not None and engine.onnx._pool is not None  # the threads did run
+    for q, other in zip(qs, many):
+        one = engine.ask(q).to_dict()
+        one.pop("elapsed_ms"), other.pop("elapsed_ms")
+        assert one == other, q
+
+
 @pytest.mark.parametrize("bad, match", [("", "empty"), ("   \n\t", "empty"), (None, "string"),
                                          ("x" * 2001, "2,001 characters")])
 def test_bad_questions_raise_with_the_value(seed_corpus, seed_index, bad, match):

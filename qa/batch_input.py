@@ -1,0 +1,219 @@
+"""Reading batch question files (.txt, .csv, .jsonl) into rows, each valid or carrying its error.
+
+Part of `qa batch` (qa/batch.py runs it; qa/batch_output.py writes the answers).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from qa.engine import validate_question
+from qa.errors import QAError, QuestionError
+
+InputFormat = Literal["txt", "csv", "jsonl"]
+INPUT_FORMATS: dict[str, InputFormat] = {".txt": "txt", ".csv": "csv", ".jsonl": "jsonl"}
+# Output keys a carried input column must not overwrite; such a column is written as input_<name>.
+_RESERVED = re.compile(
+    r"(id|error|question|answer|abstained|confidence|citations|elapsed_ms|citations_json"
+    r"|citation_\d+_(title|doc_id|page|passage))"
+)
+
+
+class BatchInputError(QAError):
+    """An input file (or the output file to resume) that cannot be used at all: exit code 2."""
+
+    def __init__(self, path: str | os.PathLike, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One question row. `question` is stripped when valid, as read when `error` is set."""
+
+    line: int  # 1-based line of the input file where the row starts
+    id: str | int | float
+    fields: dict  # carried columns, in input order
+    question: object
+    error: str | None = None  # "line 7: question is empty: ''"
+
+
+@dataclass
+class InputTable:
+    rows: list[InputRow]
+    columns: list[str]  # carried column names, first-seen order (the CSV output header needs them)
+    renamed: dict[str, str] = field(default_factory=dict)  # input name -> output name
+
+
+# ---------------------------------------------------------------- reading questions
+
+def read_questions(path: str | os.PathLike) -> InputTable:
+    """Parse a .txt, .csv or .jsonl question file. Bad rows come back with `error` set;
+    a file that cannot be used at all raises BatchInputError."""
+    path = Path(path)
+    fmt = INPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        problem = "no such file" if not path.exists() else f"unknown input extension {path.suffix!r}"
+        raise BatchInputError(path, f"{problem}; questions come from a .txt, .csv or .jsonl file")
+    text = _read_text(path)
+    table = {"txt": _read_txt, "csv": _read_csv, "jsonl": _read_jsonl}[fmt](path, text)
+    _mark_duplicate_ids(table.rows)
+    return table
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BatchInputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise BatchInputError(path, "is a directory, not a question file") from None
+    except OSError as e:
+        raise BatchInputError(path, f"cannot read: {e.strerror or e}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise BatchInputError(path, f"not UTF-8 text (byte 0x{data[e.start]:02x} on line {line}); "
+                                    "save it as UTF-8") from None
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    # StringIO with newline=None splits on \n, \r\n and \r only, like an editor; str.splitlines
+    # would also split inside questions on \x0b, \x1c or \u2028.
+    return enumerate(io.StringIO(text, newline=None), start=1)
+
+
+def _row(line: int, row_id, fields: dict, question) -> InputRow:
+    try:
+        return InputRow(line, row_id, fields, validate_question(question))
+    except QuestionError as e:
+        return InputRow(line, row_id, fields, question, f"line {line}: {e}")
+
+
+def _read_txt(path: Path, text: str) -> InputTable:
+    rows = []
+    for line, raw in _lines(text):
+        stripped = raw.strip()
+        if stripped and not stripped.startswith("#"):
+            rows.append(_row(line, line, {}, stripped))
+    return InputTable(rows, [])
+
+
+def _read_csv(path: Path, text: str) -> InputTable:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next((cells for cells in reader if any(c.strip() for c in cells)), None)
+        if header is None:
+            raise BatchInputError(path, "is empty; expected a header row with a 'question' column")
+        names = [h.strip().lower() for h in header]
+        if "question" not in names:
+            columns = ", ".join(repr(h) for h in header)
+            raise BatchInputError(path, f"no 'question' column in the header row (columns: {columns})")
+        q_col = names.index("question")
+        id_col = names.index("id") if "id" in names else None
+        carried = [i for i in range(len(header)) if i not in (q_col, id_col)]
+        renamed: dict[str, str] = {}
+        out_names = _output_names([header[i] or f"column_{i + 1}" for i in carried], renamed)
+
+        rows = []
+        prev_end = reader.line_num
+        for cells in reader:
+            line, prev_end = prev_end + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue  # blank lines and rows of empty cells, as spreadsheets export them
+            row_id = cells[id_col].strip() if id_col is not None and id_col < len(cells) else ""
+            row_id = row_id or line
+            fields = {name: cells[i] if i < len(cells) else "" for name, i in zip(out_names, carried)}
+            if len(cells) > len(header):
+                rows.append(InputRow(line, row_id, fields, cells[q_col],
+                                     f"line {line}: the row has {len(cells)} fields but the header has "
+                                     f"{len(header)} (an unquoted comma?)"))
+            elif q_col >= len(cells):
+                rows.append(InputRow(line, row_id, fields, None,
+                                     f"line {line}: missing field 'question' (the row has {len(cells)} "
+                                     f"fields, the header {len(header)})"))
+            else:
+                rows.append(_row(line, row_id, fields, cells[q_col]))
+    except csv.Error as e:
+        raise BatchInputError(path, f"not valid CSV near line {reader.line_num}: {e}") from None
+    return InputTable(rows, out_names, renamed)
+
+
+def _output_names(names: Sequence[str], renamed: dict[str, str]) -> list[str]:
+    """Carried column names as written: reserved names get an `input_` prefix, repeats a suffix."""
+    out: list[str] = []
+    for name in names:
+        new = f"input_{name}" if _RESERVED.fullmatch(name) else name
+        n = 2
+        while new in out:
+            new, n = f"{name}_{n}", n + 1
+        if new != name:
+            renamed[name] = new
+        out.append(new)
+    return out
+
+
+def _find_key(keys, name: str) -> str | None:
+    """`name` itself if present, else the first key equal to it ignoring case and spaces."""
+    if name in keys:
+        return name
+    return next((k for k in keys if k.strip().lower() == name), None)
+
+
+def _read_jsonl(path: Path, text: str) -> InputTable:
+    rows = []
+    columns: dict[str, None] = {}  # an ordered set
+    renamed: dict[str, str] = {}
+    for line, raw in _lines(text):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            rows.append(InputRow(line, line, {}, None, f"line {line}: not valid JSON ({e.msg} at column {e.colno})"))
+            continue
+        if not isinstance(obj, dict):
+            rows.append(InputRow(line, line, {}, None,
+                                 f"line {line}: expected a JSON object with a 'question' key, "
+                                 f"got {type(obj).__name__}"))
+            continue
+        q_key, id_key = _find_key(obj, "question"), _find_key(obj, "id")
+        row_id = obj.get(id_key) if id_key is not None else None
+        keys = [k for k in obj if k not in (q_key, id_key)]
+        fields = dict(zip(_output_names(keys, renamed), (obj[k] for k in keys)))
+        columns.update(dict.fromkeys(fields))
+        if row_id is not None and (isinstance(row_id, bool) or not isinstance(row_id, (str, int, float))):
+            rows.append(InputRow(line, line, fields, obj.get(q_key),
+                                 f"line {line}: id must be a string or a number, got {json.dumps(row_id):.60}"))
+            continue
+        row_id = line if row_id is None or row_id == "" else row_id
+        if q_key is None:
+            rows.append(InputRow(line, row_id, fields, None, f"line {line}: missing field 'question' "
+                                                             f"(keys: {', '.join(obj) or 'none'})"))
+        else:
+            rows.append(_row(line, row_id, fields, obj[q_key]))
+    return InputTable(rows, list(columns), renamed)
+
+
+def _mark_duplicate_ids(rows: list[InputRow]) -> None:
+    # --resume tells finished rows apart by id, so a repeated id would make it skip a row
+    # that was never answered: the repeat is reported instead of answered.
+    first_line: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        key = str(row.id)
+        if key in first_line:
+            if row.error is None:
+                rows[i] = InputRow(row.line, row.id, row.fields, row.question,
+                                   f"line {row.line}: id {row.id!r} is already used on line {first_line[key]}; "
+                                   "ids must be unique")
+        else:
+            first_line[key] = row.line
