@@ -162,6 +162,32 @@ def get_engine(
         return engine
 
 
+class LiveEngine:
+    """The current engine of a corpus and index, looked up on every call (see `get_engine`).
+
+    A long-running server holds one of these, so a file added to or edited in the corpus is
+    indexed and answered from without a restart.
+    """
+
+    def __init__(self, corpus: str | os.PathLike | None = None, index: str | os.PathLike | None = None,
+                 model: str | None = None):
+        self._where = (corpus, index, model)
+
+    @property
+    def engine(self) -> Engine:
+        return get_engine(*self._where)
+
+    @property
+    def documents(self) -> list[dict]:
+        return self.engine.documents
+
+    def ask(self, question: str, k: int = 5, docs: Sequence[str] | None = None) -> Answer:
+        return self.engine.ask(question, k=k, docs=docs)
+
+    def ask_many(self, questions: Sequence[str], k: int = 5, docs: Sequence[str] | None = None) -> list[Answer]:
+        return self.engine.ask_many(questions, k=k, docs=docs)
+
+
 def ask(
     question: str,
     k: int = 5,

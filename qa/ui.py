@@ -374,9 +374,10 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, corpus: Any = None
     """Load (or build) the index and the model once, then serve the chat and the JSON route
     (qa.api) until interrupted."""
     from qa.api import ASK_PATH, api_routes
-    from qa.engine import get_engine
+    from qa.engine import LiveEngine
 
-    engine = get_engine(corpus, index)
+    # Looked up per question, so corpus edits are indexed and answered without a restart.
+    engine = LiveEngine(corpus, index)
     # The model loads lazily on the first encode; pay that now, not on the first visitor.
     engine.ask("What is this about?", k=1)
     app = build_app(engine)

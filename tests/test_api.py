@@ -156,3 +156,26 @@ def test_route_limits_are_validated(engine):
         api_routes(engine, concurrency=0)
     with pytest.raises(ValueError, match="max_waiting must be an integer >= 0, got -1"):
         api_routes(engine, max_waiting=-1)
+
+
+def test_a_running_server_answers_from_a_file_added_to_the_corpus(seed_corpus, tmp_path, monkeypatch):
+    import shutil
+
+    import qa.engine
+    from qa.engine import LiveEngine
+
+    monkeypatch.setattr(qa.engine, "STALE_CHECK_SECONDS", 0.0)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seed_corpus, corpus)
+    app, url = launch(LiveEngine(corpus, tmp_path / "index"))
+    try:
+        q = "How much agricultural sales did Pinduoduo have in 2020?"
+        status, before = call(url, {"question": q})
+        assert status == 200 and "fresh.txt" not in {c["doc_id"] for c in before["citations"]}
+        (corpus / "fresh.txt").write_text("Pinduoduo grew its agricultural sales to 270 billion yuan in 2020. "
+                                          "The platform connects farmers with buyers across China.")
+        status, after = call(url, {"question": q})
+        assert status == 200 and after["citations"][0]["doc_id"] == "fresh.txt"
+        assert "270 billion" in after["citations"][0]["text"]
+    finally:
+        app.close()
