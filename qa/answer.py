@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from qa.answer_types import DATE_TOKEN, NUMBER_TOKEN, answer_units, expected_type, units_match
+from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, words
 from qa.types import Answer, Chunk, Citation
@@ -36,135 +36,12 @@ SLOT_WINDOW = 6  # words either side of a number that may name what it counts
 # window vectors, so at most ~40 MB; every chunk of a small corpus fits.
 PASSAGE_CACHE = 4096
 
-_NUMBER_Q = re.compile(r"\b(how (many|much|big|large|long|fast|far)|number of|percentage|what share|what proportion|how many)\b", re.I)
-_DATE_Q = re.compile(r"\b(when|what year|which year|what date|since when|what month|in which year)\b", re.I)
-_NAME_Q = re.compile(
-    r"^\s*(who|whom|whose)\b|\bwhich (company|firm|start-?up|person|entrepreneur|city|cities|country|"
-    r"countries|university|brand|app|platform|product)\b|\b(called|named)\s*\??\s*$|\bname of\b|\bwho\b", re.I)
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w+-]+")
-_HAS_NUMBER_TOKEN = re.compile(
-    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundreds?|"
-    r"thousands?|millions?|billions?|trillions?|dozens?|half)\b", re.I)
-_HAS_DATE = re.compile(
-    r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
-    r"november|december)\b", re.I)
-
-
-def expected_type(question: str) -> str | None:
-    if _DATE_Q.search(question):
-        return "date"
-    if _NUMBER_Q.search(question):
-        return "number"
-    if _NAME_Q.search(question):
-        return "name"
-    return None
-
-
-def type_match(kind: str | None, sentence: str, query_terms: tuple[str, ...] = ()) -> float:
-    """1 when the sentence holds the kind of answer asked for (or none is asked), else 0.
-
-    A name answer needs a capitalised word the question does not already contain.
-    """
-    return units_match(kind, answer_units(kind, sentence), query_terms)
-
-
-def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
-    """The token sets of the sentence's possible answers of this kind (names, numbers, dates);
-    they depend only on the sentence, so the Answerer caches them per sentence row."""
-    if kind == "name":
-        return tuple(frozenset(tokenize(w)) for w in _CAPITALISED.findall(sentence))
-    pattern = _HAS_DATE if kind == "date" else _HAS_NUMBER_TOKEN if kind == "number" else None
-    if pattern is None:
-        return ()
-    return tuple(frozenset(tokenize(m.group(0))) for m in pattern.finditer(sentence))
-
-
-def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms: tuple[str, ...]) -> float:
-    asked = set(query_terms)
-    if kind == "name":
-        return 1.0 if any(u - asked for u in units) else 0.0
-    if kind not in ("date", "number"):
-        return 1.0
-    # A number or date only counts when it is not one the question already gave.
-    return 1.0 if any(not u & asked for u in units) else 0.0
-
-
 @dataclass(frozen=True)
 class Candidate:
     sent_row: int
     hit_rank: int  # rank of the best passage holding the sentence
     text: str
     features: dict
-
-
-class QueryWeights:
-    """A question's term and anchor idf weights, looked up once per question rather than once
-    per sentence. Term order is that of `set(query.terms)`, as the sums have always used."""
-
-    def __init__(self, query: Query, idf_of, max_idf: float):
-        self.query = query
-        self.pairs = tuple((t, idf_of(t)) for t in set(query.terms))
-        self.total = 0.0
-        for _, w in self.pairs:
-            self.total += w
-        self.max_idf = max_idf
-        self.anchor_idf = tuple(idf_of(t) for t in query.anchors)
-
-    def coverage(self, tokens: Set[str]) -> float:
-        """Share of the question's idf mass whose terms appear in `tokens`."""
-        if not self.pairs:
-            return 0.0
-        hit = 0.0
-        for t, w in self.pairs:
-            if t in tokens:
-                hit += w
-        return hit / self.total if self.total else 0.0
-
-    def missing(self, tokens: Set[str]) -> float:
-        """The rarest question term absent from `tokens`, as a share of the largest idf (0..1)."""
-        return max((w for t, w in self.pairs if t not in tokens), default=0.0) / self.max_idf
-
-    def anchors(self, tokens: Set[str], prefixes: Set[str] | None = None) -> tuple[float, float]:
-        """(share of the anchor idf mass found in `tokens`, 1 if every anchor is found); (1, 1)
-        when the question has no anchors.
-
-        Names match on a 4-letter prefix so "Chinese" finds "China" and "European" "Europe";
-        numbers must match exactly.
-        """
-        anchors = self.query.anchors
-        if not anchors:
-            return 1.0, 1.0
-        if prefixes is None:
-            prefixes = anchor_prefixes(tokens)
-        found = [t in tokens or (not t.isdigit() and len(t) >= 4 and t[:4] in prefixes) for t in anchors]
-        total = sum(self.anchor_idf)
-        hit = sum(w for w, ok in zip(self.anchor_idf, found) if ok)
-        return (hit / total if total else 1.0), (1.0 if all(found) else 0.0)
-
-
-def anchor_prefixes(tokens: Set[str]) -> set[str]:
-    return {t[:4] for t in tokens if len(t) >= 4 and not t.isdigit()}
-
-
-@dataclass(frozen=True)
-class Passage:
-    """What the answer stage reads of one chunk, built once per chunk row and cached: its
-    sentences' texts, token sets and vectors do not depend on the question."""
-
-    row: int
-    start: int
-    sent_lo: int
-    context: frozenset[str]  # the chunk's tokens
-    anchor_context: frozenset[str]  # ... plus its document's title and publisher, and aliases
-    anchor_prefixes: frozenset[str]
-    texts: tuple[str, ...]
-    tokens: tuple[frozenset[str], ...]
-    window_tokens: tuple[frozenset[str], ...]  # each sentence's tokens with the one before's
-    short: tuple[float, ...]
-    vecs: np.ndarray
-    windows: np.ndarray  # each sentence vector plus the one before it in the chunk
-    window_norms: np.ndarray
-    units: dict = field(default_factory=dict)  # answer kind -> answer_units of each sentence
 
 
 class Answerer:
@@ -234,7 +111,7 @@ class Answerer:
             return 1.0
         ws, stems = self._words(s_row, text)
         asked = set(query.terms)
-        pattern = _HAS_DATE if kind == "date" else _HAS_NUMBER_TOKEN
+        pattern = DATE_TOKEN if kind == "date" else NUMBER_TOKEN
         best = 0.0
         for i, w in enumerate(ws):
             if stems[i] in asked or not (pattern.fullmatch(w) or (kind == "number" and w[0].isdigit())):
