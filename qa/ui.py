@@ -347,6 +347,9 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
         # The chat's own trash button empties it; the follow-up context must go with it.
         chatbot.clear(lambda: None, outputs=[context], api_visibility="private", queue=False)
         gr.api(ask, api_name="ask", concurrency_id="engine", concurrency_limit=concurrency)
+        # Each page load lists the documents indexed now (a served corpus may have grown).
+        app.load(lambda: gr.Dropdown(choices=document_choices(engine.documents)), outputs=[docs],
+                 api_visibility="private", queue=False)
     app.queue(max_size=max_queue, default_concurrency_limit=concurrency)
     return app
 

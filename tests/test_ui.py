@@ -597,6 +597,37 @@ def test_browser_screenshot_for_readme(browser, seed_server, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.browser
+def test_browser_filter_lists_a_file_added_while_the_server_runs(browser, seed_corpus, tmp_path, monkeypatch):
+    import qa.engine
+    from qa.engine import LiveEngine
+    from qa.ui import launch_app
+
+    monkeypatch.setattr(qa.engine, "STALE_CHECK_SECONDS", 0.0)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seed_corpus, corpus)
+    app = build_app(LiveEngine(corpus, tmp_path / "index"))
+    url = launch_app(app, "127.0.0.1", free_port(), prevent_thread_lock=True)
+    try:
+        def options(page) -> list[str]:
+            page.click("#qa-docs input")
+            found = page.locator('#qa-docs li[role="option"]').all_inner_texts()
+            page.keyboard.press("Escape")
+            return found
+
+        chat = open_chat(browser, url)
+        assert len(options(chat.page)) == 2
+        (corpus / "pdd.txt").write_text("Pinduoduo grew its agricultural sales to 270 billion yuan in 2020. "
+                                        "It links farmers with buyers.")
+        chat.page.reload()
+        chat.page.wait_for_selector("#qa-docs input")
+        assert len(options(chat.page)) == 3
+        chat.page.close()
+    finally:
+        app.close()
+
+
+@pytest.mark.slow
 def test_qa_serve_command_starts_the_chat(seed_corpus, seed_index):
     """`qa serve` (what `make run` runs) listens on the given port and answers /ask."""
     import urllib.request
