@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer_types import DATE_TOKEN, NUMBER_TOKEN, answer_units, expected_type, units_match
+from qa.answer_types import DATE_TOKEN, NUMBER_TOKEN, NUMERIC, answer_units, expected_type, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, words
@@ -21,15 +21,15 @@ SENTENCE_WEIGHTS = {
 # A class-balanced logistic regression of "answerable" on the chosen sentence's features,
 # fitted on the dev set by benchmarks/tune.py; below ABSTAIN_BELOW the answer is withheld.
 CONFIDENCE_WEIGHTS = {
-    "cos": 1.11, "cos_window": 3.14, "coverage": 0.03, "coverage_window": 0.53, "context": 1.66,
-    "missing": 0.17, "dense": 3.09, "type": 1.39, "anchors": 0.9, "all_anchors": 2.62, "slot": 2.05,
-    "sent_margin": -0.6, "hit_margin": -1.41,
+    "cos": 1.54, "cos_window": 3.19, "coverage": 0.18, "coverage_window": 0.56, "context": 0.98,
+    "missing": 0.29, "dense": 2.51, "type": 1.99, "anchors": 1.29, "all_anchors": 2.55, "slot": 2.98,
+    "sent_margin": -1.48, "hit_margin": -1.22,
 }
-CONFIDENCE_BIAS = -11.14
+CONFIDENCE_BIAS = -11.52
 # The highest line at which at most 2 % of the dev set's answerable questions are withheld,
 # read off out-of-fold confidences (10-fold, benchmarks/tune.py); in-sample figures
 # flatter the dev set, and new questions are refused more often than dev questions.
-ABSTAIN_BELOW = 0.19
+ABSTAIN_BELOW = 0.2
 MIN_ANSWER_WORDS = 6
 SLOT_WINDOW = 6  # words either side of a number that may name what it counts
 # Passages (and Chunks for citations) kept per engine: ~10 KB each with their sentence
@@ -89,14 +89,17 @@ class Answerer:
                 extra |= alias
         return tokens | extra
 
-    def _words(self, s_row: int, text: str) -> tuple[list[str], list[str]]:
-        """A sentence's words and their stems, in order (computed once per row, bounded cache)."""
+    def _words(self, s_row: int, text: str) -> tuple[list[str], list[str], list[bool]]:
+        """A sentence's words, their stems and whether each is a capitalised word inside the
+        sentence (a name), in order (computed once per row, bounded cache)."""
         found = self._word_cache.get(s_row)
         if found is None:
             if len(self._word_cache) > 100_000:
                 self._word_cache.clear()
             ws = words(text)
-            found = self._word_cache[s_row] = (ws, [stem(w) for w in ws])
+            cased = words(text, keep_case=True)
+            caps = [i > 0 and w[0].isupper() for i, w in enumerate(cased)] if len(cased) == len(ws) else [False] * len(ws)
+            found = self._word_cache[s_row] = (ws, [stem(w) for w in ws], caps)
         return found
 
     def slot(self, query: Query, kind: str | None, s_row: int, text: str) -> float:
@@ -106,29 +109,36 @@ class Answerer:
         number: "5,712 patents" answers "how many patents"; "100 industry partners" does not
         answer "how many vehicles". 1 when the question asks for no number or date.
         """
-        terms = query.counted if kind == "number" and query.counted else query.focus
-        if kind not in ("number", "date") or not terms:
+        terms = query.counted if kind in (*NUMERIC, "name") and query.counted else query.focus
+        if kind not in (*NUMERIC, "date", "name") or not terms or (kind == "name" and not query.counted):
             return 1.0
-        ws, stems = self._words(s_row, text)
+        ws, stems, caps = self._words(s_row, text)
         asked = set(query.terms)
         pattern = DATE_TOKEN if kind == "date" else NUMBER_TOKEN
         best = 0.0
         for i, w in enumerate(ws):
-            if stems[i] in asked or not (pattern.fullmatch(w) or (kind == "number" and w[0].isdigit())):
+            if stems[i] in asked:
+                continue
+            if kind == "name":
+                if not caps[i]:
+                    continue
+            elif not (pattern.fullmatch(w) or (kind in NUMERIC and w[0].isdigit())):
                 continue
             near = stems[max(0, i - SLOT_WINDOW): i + SLOT_WINDOW + 1]
             best = max(best, self.prefix_coverage(terms, near))
         return best
 
     def prefix_coverage(self, terms: tuple[str, ...], stems: list[str]) -> float:
-        """Idf share of `terms` in `stems`, a 5-letter prefix counting ("founder" finds "found")."""
+        """Idf share of `terms` in `stems`; a shared 5-letter prefix counts ("founder" finds
+        "found"), as does a stem of 4 letters or more that starts the term ("valu" for "valuat")."""
         have = set(stems)
         prefixes = {t[:5] for t in have if len(t) >= 5}
         total = hit = 0.0
         for t in terms:
             w = self.retriever.idf_of(t)
             total += w
-            if t in have or (len(t) >= 5 and not t.isdigit() and t[:5] in prefixes):
+            if t in have or (not t.isdigit() and (
+                    (len(t) >= 5 and t[:5] in prefixes) or any(t[:k] in have for k in range(4, len(t))))):
                 hit += w
         return hit / total if total else 1.0
 

@@ -6,6 +6,17 @@ import re
 from qa.text import tokenize
 
 _NUMBER_Q = re.compile(r"\b(how (many|much|big|large|long|fast|far)|number of|percentage|what share|what proportion|how many)\b", re.I)
+# Nouns naming a quantity: "Tencent's revenue", "Megvii's valuation", "huawei employees count"
+# ask for a number as "how many" does. The last group counts what the word before it names.
+QUANTITY_NOUN = re.compile(
+    r"\b(?:(revenues?|profits?|valuations?|net worth|prices?|costs?|population|(?:market )?capitali[sz]ation|"
+    r"market share|sales|income|turnover|funding|budget|salary|salaries|gdp|spending)|"
+    r"([\w-]+)\s+(?:count|total|amount|volume|figures?))\b", re.I)
+# Nouns naming a person's (or a head office's) role: "bytedance founder", "Huawei's CEO" ask for a
+# name, and the name should stand near the role.
+ROLE_NOUN = re.compile(
+    r"\b(ceo|chief executive|co-?founders?|founders?|president|chairman|chairwoman|director|owner|"
+    r"inventor|creator|boss|headquarters)\b", re.I)
 _DATE_Q = re.compile(r"\b(when|what year|which year|what date|since when|what month|in which year)\b", re.I)
 _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\bwhich (company|firm|start-?up|person|entrepreneur|city|cities|country|"
@@ -19,12 +30,31 @@ DATE_TOKEN = re.compile(
     r"november|december)\b", re.I)
 
 
+# A sum of money is asked for: "how much did Alibaba invest", "Tencent's revenue"; the answer
+# needs a currency ("USD 174 billion", "US $33.8 billion").
+_MONEY_Q = re.compile(
+    r"\bhow much (?:money\b|(?:[\w-]+\s+){0,5}?(?:invest|spen[dt]|rais|pa(?:y|id)|cost|earn|fund|sell|sold|"
+    r"charg|worth|valu)\w*)|\b(?:revenues?|profits?|valuations?|net worth|prices?|costs?|sales|income|turnover|"
+    r"funding|budget|salary|salaries|spending|capitali[sz]ation)\b", re.I)
+CURRENCY = re.compile(r"[$€£¥]|\b(?:usd|rmb|yuan|renminbi|euros?|eur|dollars?)\b", re.I)
+# Questions that ask for something other than a quantity even when they name one: "which
+# sectors saw revenue growth", "did Tencent's revenue grow".
+_OTHER_ASK = re.compile(
+    r"^\s*(?:which|who|whom|whose|where|why|how(?! many| much)|is|are|was|were|do|does|did|can|could|has|"
+    r"have|had|will|should)\b", re.I)
+
+NUMERIC = ("number", "money")
+
+
 def expected_type(question: str) -> str | None:
     if _DATE_Q.search(question):
         return "date"
-    if _NUMBER_Q.search(question):
+    numeric = _NUMBER_Q.search(question) or (QUANTITY_NOUN.search(question) and not _OTHER_ASK.match(question))
+    if numeric and _MONEY_Q.search(question):
+        return "money"
+    if numeric:
         return "number"
-    if _NAME_Q.search(question):
+    if _NAME_Q.search(question) or ROLE_NOUN.search(question):
         return "name"
     return None
 
@@ -42,7 +72,9 @@ def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
     they depend only on the sentence, so the Answerer caches them per sentence row."""
     if kind == "name":
         return tuple(frozenset(tokenize(w)) for w in _CAPITALISED.findall(sentence))
-    pattern = DATE_TOKEN if kind == "date" else NUMBER_TOKEN if kind == "number" else None
+    if kind == "money" and not CURRENCY.search(sentence):
+        return ()
+    pattern = DATE_TOKEN if kind == "date" else NUMBER_TOKEN if kind in NUMERIC else None
     if pattern is None:
         return ()
     return tuple(frozenset(tokenize(m.group(0))) for m in pattern.finditer(sentence))
@@ -52,7 +84,7 @@ def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms
     asked = set(query_terms)
     if kind == "name":
         return 1.0 if any(u - asked for u in units) else 0.0
-    if kind not in ("date", "number"):
+    if kind not in ("date", *NUMERIC):
         return 1.0
     # A number or date only counts when it is not one the question already gave.
     return 1.0 if any(not u & asked for u in units) else 0.0

@@ -8,6 +8,7 @@ from typing import Literal
 
 import numpy as np
 
+from qa.answer_types import QUANTITY_NOUN, ROLE_NOUN
 from qa.text import tokenize
 
 Fusion = Literal["blend", "rrf"]
@@ -72,9 +73,15 @@ class Retriever:
     def _counted(self, question: str) -> tuple[str, ...]:
         """What a "how many ..." / "number of ..." question counts: its next two content words."""
         m = _COUNTED.search(question)
-        if not m:
-            return ()
-        return tuple(self._correct(t) for t in tokenize(m.group(1))[:2])
+        if m:
+            return tuple(self._correct(t) for t in tokenize(m.group(1))[:2])
+        m = QUANTITY_NOUN.search(question)
+        if m:
+            return tuple(self._correct(t) for t in tokenize(m.group(1) or m.group(2)))
+        m = ROLE_NOUN.search(question)
+        if m:
+            return tuple(tokenize(m.group(1)))
+        return ()
 
     def idf_of(self, term: str) -> float:
         i = self.vocab.get(term)

@@ -32,9 +32,9 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-def words(text: str) -> list[str]:
+def words(text: str, keep_case: bool = False) -> list[str]:
     """Lower-cased word tokens; "5,712" stays one token so numbers can match."""
-    text = _THOUSANDS.sub("", text.lower().replace("’", "'"))
+    text = _THOUSANDS.sub("", (text if keep_case else text.lower()).replace("’", "'"))
     return _WORD.findall(_LETTERS_THEN_DIGITS.sub(" ", text))
 
 

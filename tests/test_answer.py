@@ -45,3 +45,42 @@ def test_an_answer_beside_what_is_asked_is_more_confident_than_a_number_elsewher
     wrong = engine.ask("How many vehicles are in Baidu's Apollo robotaxi fleet?")
     assert not right.abstained and "5,712" in right.answer
     assert right.confidence > wrong.confidence
+
+
+def test_the_kind_of_answer_a_question_asks_for():
+    from qa.answer_types import expected_type
+
+    assert expected_type("What is Megvii's valuation?") == "money"
+    assert expected_type("How much did Alibaba invest in Cainiao?") == "money"
+    assert expected_type("huawei employees count") == "number"
+    assert expected_type("How many AI patents had Baidu filed?") == "number"
+    assert expected_type("bytedance founder") == "name"
+    assert expected_type("When was Weixin launched?") == "date"
+    # A question naming a quantity while asking for something else is not a number question.
+    assert expected_type("which tech sectors saw strong revenue growth in h1 2020") is None
+    assert expected_type("Did Tencent's revenue grow in 2019?") is None
+
+
+def test_a_sum_of_money_needs_a_currency():
+    from qa.answer_types import type_match
+
+    assert type_match("money", "Spending will hit USD 174 billion in 2020.") == 1.0
+    assert type_match("money", "It facilitated 27.7 billion transactions in 2,800 cities.") == 0.0
+    assert type_match("number", "It facilitated 27.7 billion transactions in 2,800 cities.") == 1.0
+
+
+def test_a_quantity_or_role_question_names_what_it_asks_about(engine):
+    parse = engine.retriever.parse
+    assert parse("What is Megvii's valuation?").counted == ("valuat",)
+    assert parse("huawei employees count").counted == ("employe",)
+    assert parse("Who is the CEO of Meituan-Dianping?").counted == ("ceo",)
+
+
+def test_a_role_wants_a_name_beside_it(engine):
+    ans = engine.answerer
+    q = engine.retriever.parse("Who is the founder of JD.com?")
+    assert ans.slot(q, "name", -11, "JD.com was started in 1998 by its founder Richard Liu in Beijing.") == 1.0
+    assert ans.slot(q, "name", -12, "JD.com sells electronics online to millions of shoppers in China.") == 0.0
+    # "valued" starts the stem of "valuation": a 4-letter stem prefix counts.
+    v = engine.retriever.parse("unicorn valuation")
+    assert ans.slot(v, "money", -13, "A unicorn is a start-up valued at over USD 1 billion.") == 1.0
