@@ -17,7 +17,9 @@ QUANTITY_NOUN = re.compile(
 ROLE_NOUN = re.compile(
     r"\b(ceo|chief executive|co-?founders?|founders?|president|chairman|chairwoman|director|owner|"
     r"inventor|creator|boss|headquarters)\b", re.I)
-_DATE_Q = re.compile(r"\b(when|what year|which year|what date|since when|what month|in which year)\b", re.I)
+_DATE_Q = re.compile(
+    r"\b(when|what year|which year|what date|since when|what month|in which year)\b"
+    r"|\b(year|date)\s*\??\s*$", re.I)  # keyword queries: "wechat pay launch year"
 _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\bwhich (company|firm|start-?up|person|entrepreneur|city|cities|country|"
     r"countries|university|brand|app|platform|product)\b|\b(called|named)\s*\??\s*$|\bname of\b|\bwho\b", re.I)

@@ -32,10 +32,6 @@ class QueryWeights:
                 hit += w
         return hit / self.total if self.total else 0.0
 
-    def missing(self, tokens: Set[str]) -> float:
-        """The rarest question term absent from `tokens`, as a share of the largest idf (0..1)."""
-        return max((w for t, w in self.pairs if t not in tokens), default=0.0) / self.max_idf
-
     def anchors(self, tokens: Set[str], prefixes: Set[str] | None = None) -> tuple[float, float]:
         """(share of the anchor idf mass found in `tokens`, 1 if every anchor is found); (1, 1)
         when the question has no anchors.
@@ -73,6 +69,7 @@ class Passage:
     tokens: tuple[frozenset[str], ...]
     window_tokens: tuple[frozenset[str], ...]  # each sentence's tokens with the one before's
     short: tuple[float, ...]
+    heading: tuple[float, ...]
     vecs: np.ndarray
     windows: np.ndarray  # each sentence vector plus the one before it in the chunk
     window_norms: np.ndarray

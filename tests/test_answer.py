@@ -84,3 +84,18 @@ def test_a_role_wants_a_name_beside_it(engine):
     # "valued" starts the stem of "valuation": a 4-letter stem prefix counts.
     v = engine.retriever.parse("unicorn valuation")
     assert ans.slot(v, "money", -13, "A unicorn is a start-up valued at over USD 1 billion.") == 1.0
+
+
+def test_a_heading_is_not_an_answer(engine):
+    # The seed's article title is a question; asked in its words, a statement answers instead.
+    title = "Another Step Towards Global Technological Leadership?"
+    ans = engine.ask("What is China's high tech Covid-19 response a step towards?")
+    assert not ans.abstained and ans.answer.endswith(".") and title not in ans.answer
+
+
+def test_a_keyword_query_ending_in_year_asks_for_a_date():
+    from qa.answer_types import expected_type
+
+    assert expected_type("wechat pay launch year") == "date"
+    assert expected_type("megvii ipo date") == "date"
+    assert expected_type("alibaba revenue in the year 2019") == "money"
