@@ -50,24 +50,19 @@ class Engine:
     """A loaded index plus the model: answers questions. Build one with `get_engine()`."""
 
     def __init__(self, store, model_name: str):
-        from concurrent.futures import ThreadPoolExecutor
+        from qa.answer import Answerer
+        from qa.retrieve import Retriever
 
+        self.store = store
+        self.model_name = model_name
+        self.retriever = Retriever(store)
+        self.answerer = Answerer(store, self.retriever)
+        self.checked_at = 0.0
+        self.onnx = None
         from qa.onnx_encoder import OnnxQueryEncoder
 
-        # Importing onnxruntime and creating its session take ~0.2 s, mostly outside the GIL:
-        # done in a thread while this one imports and sets up the retriever and answerer.
-        with ThreadPoolExecutor(1, thread_name_prefix="qa-load") as pool:
-            onnx = pool.submit(lambda: OnnxQueryEncoder(store.path) if OnnxQueryEncoder.available(store.path)
-                               else None)
-            from qa.answer import Answerer
-            from qa.retrieve import Retriever
-
-            self.store = store
-            self.model_name = model_name
-            self.retriever = Retriever(store)
-            self.answerer = Answerer(store, self.retriever)
-            self.checked_at = 0.0
-            self.onnx = onnx.result()
+        if OnnxQueryEncoder.available(store.path):
+            self.onnx = OnnxQueryEncoder(store.path)
 
     def encode(self, questions: list[str]):
         """Question vectors: ONNX Runtime when the index carries an encoder, else torch."""
