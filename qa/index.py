@@ -10,7 +10,7 @@ Layout of `index/` (the folder the user names):
         sentences.npy  per sentence: doc row, start, end (offsets into the cleaned document)
         chunk_vectors.npy, sentence_vectors.npy   normalised embeddings (float32)
         dense.faiss    inner-product index over chunk_vectors
-        bm25/          bm25s index over chunk tokens (memory-mapped on load)
+        bm25/          bm25s index over chunk tokens (read memory-mapped by qa.bm25)
         query_encoder{,.int8}.onnx + query_tokenizer.json  question encoders for ONNX Runtime
 
 A build is written into a fresh folder and only then named in CURRENT, so a build killed
@@ -181,8 +181,9 @@ def _corrupt(index_dir: Path, e: Exception) -> IndexCorruptError:
 
 
 def _read_build(build: Path) -> Store:
-    import bm25s
     import faiss
+
+    from qa.bm25 import Bm25Scores
 
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     doc_rows = json.loads((build / "documents.json").read_text(encoding="utf-8"))
@@ -203,7 +204,7 @@ def _read_build(build: Path) -> Store:
         doc_ids=[d["doc_id"] for d in doc_rows],
         **{key: np.asarray(np.load(build / fname, **mm)) for key, fname in _ARRAY_FILES.items()},
         faiss_index=faiss.read_index(str(build / "dense.faiss")),
-        bm25=bm25s.BM25.load(str(build / "bm25"), mmap=True, show_progress=False),
+        bm25=Bm25Scores(build / "bm25"),  # bm25s's scores without importing bm25s (and scipy)
         doc_chunk_lo=np.array([d["chunk_lo"] for d in doc_rows], dtype=np.int64),
         names=frozenset(json.loads((build / "names.json").read_text(encoding="utf-8"))),
     )

@@ -1,11 +1,29 @@
 """Word tokens (for BM25 and term coverage) and sentence spans (for chunks and answers)."""
 from __future__ import annotations
 
+import importlib.util
 import re
 from functools import lru_cache
+from pathlib import Path
 
-from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+def _bm25s_stopwords() -> tuple[str, ...]:
+    """bm25s's STOPWORDS_EN_PLUS, read from its module file alone.
+
+    `import bm25s.stopwords` would first run bm25s/__init__, which imports scipy and tqdm:
+    ~0.3 s of every query process's start, for a list of words.
+    """
+    spec = importlib.util.find_spec("bm25s")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("bm25s is not installed (pip install bm25s)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "stopwords.py"
+    module_spec = importlib.util.spec_from_file_location("qa._bm25s_stopwords", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.STOPWORDS_EN_PLUS
+
+
+STOPWORDS_EN_PLUS = _bm25s_stopwords()
 # "ma" is an English contraction stopword in the list, but here it is a surname (Jack Ma, Pony Ma).
 # The extra words are question scaffolding that says nothing about which passage answers.
 STOPWORDS = (frozenset(STOPWORDS_EN_PLUS) - {"ma"}) | {

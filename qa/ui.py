@@ -15,8 +15,11 @@ Gradio is imported inside functions so that `qa --help` stays instant.
 from __future__ import annotations
 
 import html
+import importlib.util
 import logging
+import os
 import re
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +37,10 @@ MAX_K = 10
 # Two cores: two questions at a time keeps both busy (encoding is serialised inside the
 # engine, so the second one does its retrieval while the first encodes) without thrashing.
 CONCURRENCY_LIMIT = 2
+# Gradio's queue recomputes a pandas summary of its last 10,000 events after every event, for
+# the /monitoring page (which launch_app turns off): ~3 ms a request after 600 events and
+# ~12 ms after 10,000, all holding the GIL. Recomputed after this many events instead.
+ANALYTICS_EVERY = 10**9
 # A question takes ~30-100 ms, so 16 waiting is under two seconds of backlog; beyond
 # that a user is better told "busy, try again" than left waiting.
 QUEUE_MAX_SIZE = 16
@@ -350,8 +357,25 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
         # Each page load lists the documents indexed now (a served corpus may have grown).
         app.load(lambda: gr.Dropdown(choices=document_choices(engine.documents)), outputs=[docs],
                  api_visibility="private", queue=False)
+    skip_unused_gradio_work()
     app.queue(max_size=max_queue, default_concurrency_limit=concurrency)
     return app
+
+
+def skip_unused_gradio_work() -> None:
+    """Turn off per-request work Gradio does for features this app does not use.
+
+    Measured with 10 clients on the raw /ask API (benchmarks/bench.py served): over 3,000
+    requests server CPU went from 22 to 27 ms a request without this and stayed at ~20 ms with it.
+    - the queue's analytics summary (ANALYTICS_EVERY); the env var is read when the queue is
+      made, and an explicit setting is kept.
+    - every call enters a matplotlib context, which imports matplotlib; when it is not
+      installed, each attempt searches sys.path again (~1 ms of stat calls on the event loop).
+      A None in sys.modules makes the import fail at once, as it would anyway.
+    """
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(ANALYTICS_EVERY))
+    if "matplotlib" not in sys.modules and importlib.util.find_spec("matplotlib") is None:
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]
 
 
 def launch_app(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
@@ -368,7 +392,7 @@ def launch_app(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
         server_name=host, server_port=port, share=False, inbrowser=False, quiet=quiet,
         prevent_thread_lock=prevent_thread_lock, show_error=True, ssr_mode=False,
         theme=gr.themes.Soft(primary_hue="indigo", font=SYSTEM_FONTS, font_mono=SYSTEM_MONO_FONTS),
-        css=CSS, footer_links=["api"], app_kwargs={"routes": list(routes)} if routes else None,
+        css=CSS, footer_links=["api"], enable_monitoring=False, app_kwargs={"routes": list(routes)} if routes else None,
     )
     return local_url
 

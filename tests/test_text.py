@@ -29,3 +29,12 @@ def test_tokenize_keeps_numbers_and_names_and_drops_question_words():
     assert "5712" in tokenize("How many patents: 5,712?")
     assert tokenize("How many patents did Jack Ma file?") == ["patent", "jack", "ma", "file"]
     assert words("COVID19 and 5G") == ["covid", "19", "and", "5g"]
+
+
+def test_stopwords_are_bm25s_list_read_without_importing_bm25s():
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    from qa import text
+
+    assert text.STOPWORDS_EN_PLUS == STOPWORDS_EN_PLUS
+    assert "the" in text.STOPWORDS and "ma" not in text.STOPWORDS

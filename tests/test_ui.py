@@ -477,6 +477,27 @@ def test_ask_endpoint_reports_bad_questions(server):
 
 
 @pytest.mark.slow
+def test_ask_endpoint_skips_the_queue_analytics_summary(server, monkeypatch):
+    """skip_unused_gradio_work: no pandas summary per request. A Gradio upgrade that renames
+    the setting fails here rather than silently costing ~3-12 ms a request again."""
+    from gradio.queueing import Queue
+    from gradio_client import Client
+
+    summaries = []
+    original = Queue._get_df
+
+    def counting_get_df(records):
+        summaries.append(len(records))
+        return original(records)
+
+    monkeypatch.setattr(Queue, "_get_df", staticmethod(counting_get_df))
+    client = Client(server.url, verbose=False)
+    for _ in range(3):
+        assert client.predict("What is Cainiao?", api_name="/ask")["citations"]
+    assert summaries == []
+
+
+@pytest.mark.slow
 @pytest.mark.browser
 def test_browser_answer_cites_source_and_highlights_sentence(chat, server):
     reply = chat.ask("How many AI patents had Baidu filed?")
