@@ -60,10 +60,10 @@ class Answerer:
 
         self._alias_terms = alias_terms()
         self._spelled_out = spelled_out()
-        self._word_cache: dict[int, tuple[list[str], list[str]]] = {}
+        self._word_cache: dict[int, tuple[list[str], list[str], list[bool]]] = {}
 
     def weights(self, query: Query) -> QueryWeights:
-        return QueryWeights(query, self.retriever.idf_of, self.retriever.max_idf)
+        return QueryWeights(query, self.retriever.idf_of)
 
     def coverage(self, query: Query, tokens: set[str]) -> float:
         """Share of the question's idf mass whose terms appear in `tokens`."""
@@ -107,16 +107,22 @@ class Answerer:
         return found
 
     def slot(self, query: Query, kind: str | None, s_row: int, text: str) -> float:
-        """For "how many"/"when" questions: does a new number or date stand near what is asked?
+        """Does a new number, date or name stand near what is asked?
 
-        The share of the question's focus idf found within SLOT_WINDOW words of the best such
-        number: "5,712 patents" answers "how many patents"; "100 industry partners" does not
-        answer "how many vehicles". 1 when the question asks for no number or date.
+        The share of the asked terms' idf found within SLOT_WINDOW words of the best such
+        answer: "5,712 patents" answers "how many patents"; "100 industry partners" does not
+        answer "how many vehicles"; "Huawei's CEO" wants a name beside "CEO". 1 when the
+        question asks for none of these, or names nothing for it to stand near.
         """
-        terms = query.counted if kind in (*NUMERIC, "name") and query.counted else query.focus
-        if kind == "date":
-            terms = tuple(t for t in terms if t not in _DATE_WORDS)
-        if kind not in (*NUMERIC, "date", "name") or not terms or (kind == "name" and not query.counted):
+        if kind in NUMERIC:
+            terms = query.counted or query.focus
+        elif kind == "date":
+            terms = tuple(t for t in query.focus if t not in _DATE_WORDS)
+        elif kind == "name":
+            terms = query.counted  # a role ("CEO", "founder"); a plain "who" question has none
+        else:
+            return 1.0
+        if not terms:
             return 1.0
         ws, stems, caps = self._words(s_row, text)
         asked = set(query.terms)

@@ -6,11 +6,13 @@ import re
 from qa.text import tokenize
 
 _NUMBER_Q = re.compile(r"\b(how (many|much|big|large|long|fast|far)|number of|percentage|what share|what proportion|how many)\b", re.I)
+# Quantity nouns that are sums of money.
+_MONEY_NOUNS = (r"revenues?|profits?|valuations?|net worth|prices?|costs?|(?:market )?capitali[sz]ation|sales|"
+                r"income|turnover|funding|budget|salary|salaries|spending")
 # Nouns naming a quantity: "Tencent's revenue", "Megvii's valuation", "huawei employees count"
 # ask for a number as "how many" does. The last group counts what the word before it names.
 QUANTITY_NOUN = re.compile(
-    r"\b(?:(revenues?|profits?|valuations?|net worth|prices?|costs?|population|(?:market )?capitali[sz]ation|"
-    r"market share|sales|income|turnover|funding|budget|salary|salaries|gdp|spending)|"
+    rf"\b(?:({_MONEY_NOUNS}|population|market share|gdp)|"
     r"([\w-]+)\s+(?:count|total|amount|volume|figures?))\b", re.I)
 # Nouns naming a person's (or a head office's) role: "bytedance founder", "Huawei's CEO" ask for a
 # name, and the name should stand near the role.
@@ -36,8 +38,7 @@ DATE_TOKEN = re.compile(
 # needs a currency ("USD 174 billion", "US $33.8 billion").
 _MONEY_Q = re.compile(
     r"\bhow much (?:money\b|(?:[\w-]+\s+){0,5}?(?:invest|spen[dt]|rais|pa(?:y|id)|cost|earn|fund|sell|sold|"
-    r"charg|worth|valu)\w*)|\b(?:revenues?|profits?|valuations?|net worth|prices?|costs?|sales|income|turnover|"
-    r"funding|budget|salary|salaries|spending|capitali[sz]ation)\b", re.I)
+    rf"charg|worth|valu)\w*)|\b(?:{_MONEY_NOUNS})\b", re.I)
 CURRENCY = re.compile(r"[$€£¥]|\b(?:usd|rmb|yuan|renminbi|euros?|eur|dollars?)\b", re.I)
 # Questions that ask for something other than a quantity even when they name one: "which
 # sectors saw revenue growth", "did Tencent's revenue grow".

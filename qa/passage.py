@@ -13,13 +13,12 @@ class QueryWeights:
     """A question's term and anchor idf weights, looked up once per question rather than once
     per sentence. Term order is that of `set(query.terms)`, as the sums have always used."""
 
-    def __init__(self, query: Query, idf_of, max_idf: float):
+    def __init__(self, query: Query, idf_of):
         self.query = query
         self.pairs = tuple((t, idf_of(t)) for t in set(query.terms))
         self.total = 0.0
         for _, w in self.pairs:
             self.total += w
-        self.max_idf = max_idf
         self.anchor_idf = tuple(idf_of(t) for t in query.anchors)
 
     def coverage(self, tokens: Set[str]) -> float:

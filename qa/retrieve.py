@@ -71,7 +71,9 @@ class Retriever:
         return Query(question, terms, anchors, focus, counted=self._counted(question))
 
     def _counted(self, question: str) -> tuple[str, ...]:
-        """What a "how many ..." / "number of ..." question counts: its next two content words."""
+        """What the asked number or name is of: the next two content words of "how many ..." /
+        "number of ...", else a quantity noun ("revenue", "employees count" -> "employees"),
+        else a role ("CEO")."""
         m = _COUNTED.search(question)
         if m:
             return tuple(self._correct(t) for t in tokenize(m.group(1))[:2])
