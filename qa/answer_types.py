@@ -9,10 +9,13 @@ _NUMBER_Q = re.compile(r"\b(how (many|much|big|large|long|fast|far)|number of|pe
 # Quantity nouns that are sums of money.
 _MONEY_NOUNS = (r"revenues?|profits?|valuations?|net worth|prices?|costs?|(?:market )?capitali[sz]ation|sales|"
                 r"income|turnover|funding|budget|salary|salaries|spending")
+# Audience figures: "WeChat's monthly active users", "daily users of Douyin".
+_AUDIENCE = (r"(?:(?:daily|weekly|monthly|annual|yearly)\s+)?active\s+(?:users|customers|buyers|accounts|consumers)|"
+             r"(?:daily|weekly|monthly|annual|yearly)\s+(?:users|customers|visitors|buyers)")
 # Nouns naming a quantity: "Tencent's revenue", "Megvii's valuation", "huawei employees count"
 # ask for a number as "how many" does. The last group counts what the word before it names.
 QUANTITY_NOUN = re.compile(
-    rf"\b(?:({_MONEY_NOUNS}|population|market share|gdp)|"
+    rf"\b(?:({_MONEY_NOUNS}|population|market share|gdp|headcount|user base|{_AUDIENCE})|"
     r"([\w-]+)\s+(?:count|total|amount|volume|figures?))\b", re.I)
 # Nouns naming a person's (or a head office's) role: "bytedance founder", "Huawei's CEO" ask for a
 # name, and the name should stand near the role.
@@ -28,7 +31,10 @@ _NAME_Q = re.compile(
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w+-]+")
 NUMBER_TOKEN = re.compile(
     r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundreds?|"
-    r"thousands?|millions?|billions?|trillions?|dozens?|half)\b", re.I)
+    r"thousands?|millions?|billions?|trillions?|dozens?|half|once|twice|thrice|"
+    r"second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b", re.I)
+# A bare year ("in 2012") dates something; it does not count anything.
+YEAR = re.compile(r"1[89]\d\d|20\d\d")
 DATE_TOKEN = re.compile(
     r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
     r"november|december)\b", re.I)
@@ -80,7 +86,10 @@ def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
     pattern = DATE_TOKEN if kind == "date" else NUMBER_TOKEN if kind in NUMERIC else None
     if pattern is None:
         return ()
-    return tuple(frozenset(tokenize(m.group(0))) for m in pattern.finditer(sentence))
+    found = pattern.finditer(sentence)
+    if kind in NUMERIC:
+        found = (m for m in found if not YEAR.fullmatch(m.group(0).rstrip(",.")))
+    return tuple(frozenset(tokenize(m.group(0))) for m in found)
 
 
 def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms: tuple[str, ...]) -> float:

@@ -99,3 +99,42 @@ def test_a_keyword_query_ending_in_year_asks_for_a_date():
     assert expected_type("wechat pay launch year") == "date"
     assert expected_type("megvii ipo date") == "date"
     assert expected_type("alibaba revenue in the year 2019") == "money"
+
+
+def test_an_audience_figure_asks_for_a_number(engine):
+    from qa.answer_types import expected_type
+
+    assert expected_type("WeChat's monthly active users") == "number"
+    assert expected_type("daily active users of Douyin") == "number"
+    assert engine.retriever.parse("WeChat's monthly active users").counted == ("month", "activ", "user")
+    # Asking what users do is not asking how many there are.
+    assert expected_type("What can WeChat users do?") is None
+
+
+def test_a_bare_year_counts_nothing_but_an_ordinal_counts_times(engine):
+    from qa.answer_types import type_match
+
+    assert type_match("number", "One year later, in 2012, Moments was released to users.") == 1.0  # "One"
+    assert type_match("number", "In 2012, Moments was released to users.") == 0.0
+    assert type_match("date", "In 2012, Moments was released to users.") == 1.0
+    ans = engine.answerer
+    q = engine.retriever.parse("How many users did Moments have?")
+    assert ans.slot(q, "number", -21, "In 2012 Moments was released to users.") == 0.0
+    times = engine.retriever.parse("How many times has the agreement been renewed?")
+    assert ans.slot(times, "number", -22, "The agreement was renewed for the third time in 2014.") == 1.0
+
+
+def test_a_sentence_sharing_no_word_with_the_question_is_no_answer(engine):
+    # Every other feature is vacuously satisfied by a question with no words to match.
+    for question in ("???", "what is it?", "百度的专利有多少？"):
+        ans = engine.ask(question)
+        assert ans.abstained and ans.answer is None and ans.confidence == 0.0, question
+        assert ans.citations  # the closest passages are still shown
+
+
+def test_the_issue_examples_answer_or_abstain(engine):
+    # The three questions the core engine issue names: a number it holds, two facts it lacks.
+    patents = engine.ask("How many AI patents had Baidu filed by October 2019?")
+    assert not patents.abstained and "5,712" in patents.answer
+    for question in ("What was Huawei's revenue in 2020?", "WeChat's monthly active users"):
+        assert engine.ask(question).abstained, question
