@@ -21,7 +21,7 @@ QUANTITY_NOUN = re.compile(
 # name, and the name should stand near the role.
 ROLE_NOUN = re.compile(
     r"\b(ceo|chief executive|co-?founders?|founders?|president|chairman|chairwoman|director|owner|"
-    r"inventor|creator|boss|headquarters)\b", re.I)
+    r"inventor|creator|boss|headquarter(?:s|ed)?)\b", re.I)
 _DATE_Q = re.compile(
     r"\b(when|what year|which year|what date|since when|what month|in which year)\b"
     r"|\b(year|date)\s*\??\s*$", re.I)  # keyword queries: "wechat pay launch year"

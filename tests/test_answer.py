@@ -74,6 +74,7 @@ def test_a_quantity_or_role_question_names_what_it_asks_about(engine):
     assert parse("What is Megvii's valuation?").counted == ("valuat",)
     assert parse("huawei employees count").counted == ("employe",)
     assert parse("Who is the CEO of Meituan-Dianping?").counted == ("ceo",)
+    assert parse("Where is ByteDance headquartered?").counted == ("headquart",)
 
 
 def test_a_role_wants_a_name_beside_it(engine):
