@@ -575,8 +575,11 @@ print(json.dumps(out))
         return False
 
     def _load_test(self, Client, url: str, startup: float, server_pid: int) -> dict:
-        """The same bounded load three times: the JSON route (POST /api/ask), then the Gradio
-        /ask API through gradio_client and through raw HTTP (a lighter client than gradio_client)."""
+        """The same bounded load per kind of client: the JSON route (POST /api/ask), then the
+        Gradio /ask API through gradio_client (always the queue: POST /queue/join + an event
+        stream) and through raw HTTP (a lighter client than gradio_client), both the direct POST
+        /gradio_api/run/ask (the API is declared outside the queue) and the queued POST
+        /gradio_api/call/ask + event stream, which still answers."""
         from bench_util import all_questions
 
         pool = all_questions()
@@ -584,17 +587,25 @@ print(json.dumps(out))
         port = int(url.rstrip("/").rsplit(":", 1)[1])
         res["json_route"] = self._drive(lambda: _JsonRoute(port), pool, server_pid)
         res["gradio_client"] = self._drive(lambda: _GradioClient(Client, url), pool, server_pid)
-        res["raw_http"] = self._drive(lambda: _RawGradioHttp(port), pool, server_pid)
-        # Lever, not a goal: gradio_client makes a new httpx client (and SSL context, ~25 ms of
-        # CPU even for http://) two or three times a call; one shared context skips that.
+        res["raw_http"] = self._drive(lambda: _RawGradioRun(port), pool, server_pid)
+        # Levers, not goals. The queued raw path (what raw_http measured before the API left
+        # the queue) still answers.
+        res["raw_http_queued"] = self._drive(lambda: _RawGradioHttp(port), pool, server_pid)
+        # A call without a session_hash makes Gradio build a fresh SessionState (the config of
+        # every block of the app, ~2-3 ms on the event loop); one per client skips that.
+        res["raw_http_session_hash"] = self._drive(lambda: _RawGradioRun(port, session_hash=True), pool, server_pid)
+        # gradio_client makes a new httpx client (and SSL context, ~25 ms of CPU even for
+        # http://) two or three times a call; one shared context skips that.
         res["gradio_client_one_ssl_context"] = self._drive(lambda: _GradioClient(Client, url, one_ssl_context=True),
                                                            pool, server_pid)
         res["server_rss_mb"] = proc_status_mb("VmRSS", server_pid)
         clients = (("JSON route (POST /api/ask, keep-alive)", "json_route", "JSON route"),
-                   ("gradio_client.Client.predict", "gradio_client", "gradio_client"),
-                   ("raw HTTP (POST /gradio_api/call/ask + SSE GET)", "raw_http", "Gradio raw HTTP"))
+                   ("gradio_client.Client.predict (queue + SSE)", "gradio_client", "gradio_client"),
+                   ("raw HTTP (POST /gradio_api/run/ask)", "raw_http", "Gradio raw HTTP"))
         rows = []
-        lever = (("lever: gradio_client, Client(url, ssl_verify=<one SSLContext>)", "gradio_client_one_ssl_context", ""),)
+        lever = (("lever: raw HTTP, queued (POST /gradio_api/call/ask + SSE GET)", "raw_http_queued", ""),
+                 ("lever: raw HTTP, run/ask with a session_hash per client", "raw_http_session_hash", ""),
+                 ("lever: gradio_client, Client(url, ssl_verify=<one SSLContext>)", "gradio_client_one_ssl_context", ""),)
         for name, r in ((name, res[key]) for name, key, _ in clients + lever):
             s = r.get("latency") or {}
             rows.append([name, fmt(r["answers_per_s"], 1), fmt(s.get("p50_ms"), 1), fmt(s.get("p95_ms"), 1),
@@ -604,9 +615,9 @@ print(json.dumps(out))
                    "server CPU ms/req", "client CPU ms/req"], rows,
                   title=f"7. Served: qa serve on 127.0.0.1 (up in {startup:.1f} s, RSS {res['server_rss_mb']} MB), "
                         f"10 concurrent clients sharing {self.args.served_requests} requests, per kind of client"))
-        for _, key, label in clients:
+        for _, key, label in clients + lever:
             if res[key]["error_samples"]:
-                say(f"   errors ({label}), e.g.: {res[key]['error_samples'][0]}")
+                say(f"   errors ({label or key}), e.g.: {res[key]['error_samples'][0]}")
         gs = []
         for label, r in ((label, res[key]) for _, key, label in clients):
             s = r.get("latency") or {}
@@ -778,6 +789,29 @@ class _JsonRoute:
         if r.status != 200:
             raise RuntimeError(f"POST {r.status}: {payload[:160]!r}")
         return json.loads(payload)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _RawGradioRun:
+    """Gradio's direct HTTP API (an event outside the queue): one POST, the outputs in its reply."""
+
+    def __init__(self, port: int, session_hash: bool = False):
+        import http.client
+        import uuid
+
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.extra = {"session_hash": uuid.uuid4().hex[:12]} if session_hash else {}
+
+    def ask(self, question: str) -> dict:
+        body = json.dumps({"data": [question, 5], **self.extra})
+        self.conn.request("POST", "/gradio_api/run/ask", body, {"Content-Type": "application/json"})
+        r = self.conn.getresponse()
+        payload = r.read()
+        if r.status != 200:
+            raise RuntimeError(f"POST {r.status}: {payload[:160]!r}")
+        return json.loads(payload)["data"][0]
 
     def close(self) -> None:
         self.conn.close()

@@ -6,7 +6,9 @@
 Why beside Gradio's queue rather than through it: with 10 clients on 2 cores a call through
 the queue (a POST, then an event stream to read) cost ~17 ms of server CPU and had a p95 of
 236 ms; this route costs ~8 ms (the engine's ~6 ms included), p95 under 150 ms
-(benchmarks/bench.py --sections served). The Gradio `/ask` API stays for gradio_client users.
+(benchmarks/bench.py --sections served). The Gradio `/ask` API stays for gradio_client users;
+it runs outside Gradio's queue, bounded by an `AskGate` of its own like this route, and a direct POST
+to it (/gradio_api/run/ask) costs ~11 ms.
 
 Questions run on `concurrency` worker threads (2 cores: 1 to 4 measured alike, within noise);
 up to `max_waiting` more wait their turn, and beyond that the reply is 503 "busy", as the
@@ -60,41 +62,63 @@ def query_payload(params) -> dict:
     return payload
 
 
+class Busy(Exception):
+    """Every worker is busy and the waiting room is full: the caller should retry shortly."""
+
+
+class AskGate:
+    """Runs `engine.ask` for one event loop's requests: at most `concurrency` at a time on
+    worker threads, up to `max_waiting` more waiting their turn, and beyond that `Busy` at once
+    (with the count in the message), so overload is refused rather than left to pile up.
+
+    Used by the JSON route and by the Gradio `/ask` API when it is served outside the queue.
+    """
+
+    def __init__(self, engine, *, concurrency: int = 2, max_waiting: int = 16):
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency must be an integer >= 1, got {concurrency!r}")
+        if isinstance(max_waiting, bool) or not isinstance(max_waiting, int) or max_waiting < 0:
+            raise ValueError(f"max_waiting must be an integer >= 0, got {max_waiting!r}")
+        self.engine, self.concurrency, self.max_waiting = engine, concurrency, max_waiting
+        self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="qa-ask")
+        self.in_flight = 0  # running + waiting; only touched on the event loop, so no lock
+
+    async def ask(self, question: str, k: int = DEFAULT_K, docs: list[str] | None = None):
+        """The engine's Answer, or Busy. Validate the question first: a bad one takes no place."""
+        if self.in_flight >= self.concurrency + self.max_waiting:
+            raise Busy(f"the server is busy ({self.in_flight} questions in hand); try again in a moment")
+        self.in_flight += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self.pool, lambda: self.engine.ask(question, k=k, docs=docs))
+        finally:
+            self.in_flight -= 1
+
+
 def api_routes(engine, *, concurrency: int = 2, max_waiting: int = 16) -> list:
     """The routes (POST and GET ASK_PATH) for `launch(app_kwargs={"routes": ...})`."""
     from fastapi import APIRouter, Request
     from fastapi.responses import JSONResponse
 
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be an integer >= 1, got {concurrency!r}")
-    if isinstance(max_waiting, bool) or not isinstance(max_waiting, int) or max_waiting < 0:
-        raise ValueError(f"max_waiting must be an integer >= 0, got {max_waiting!r}")
-    pool = ThreadPoolExecutor(concurrency, thread_name_prefix="qa-api")
-    in_flight = 0  # running + waiting; only touched on the event loop, so no lock
+    gate = AskGate(engine, concurrency=concurrency, max_waiting=max_waiting)
 
     def error(status: int, message: str, **headers: str) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status, headers=headers or None)
 
     async def answer(payload: object) -> JSONResponse:
-        nonlocal in_flight
         try:
             question, k, docs = parse_request(payload)
         except ValueError as e:  # QuestionError is one
             return error(400, str(e))
-        if in_flight >= concurrency + max_waiting:
-            return error(503, f"the server is busy ({in_flight} questions in hand); try again in a moment",
-                         **{"Retry-After": "1"})
-        in_flight += 1
         try:
-            ans = await asyncio.get_running_loop().run_in_executor(
-                pool, lambda: engine.ask(question, k=k, docs=docs))
+            ans = await gate.ask(question, k=k, docs=docs)
+        except Busy as e:
+            return error(503, str(e), **{"Retry-After": "1"})
         except ValueError as e:  # an unknown doc id
             return error(400, str(e))
         except Exception as e:  # an engine bug must not take the server down; the log keeps it
             log.exception("api question failed: %.200r", question)
             return error(500, f"the engine failed on this question ({type(e).__name__})")
-        finally:
-            in_flight -= 1
         return JSONResponse(ans.to_dict())
 
     router = APIRouter()

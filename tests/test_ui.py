@@ -317,6 +317,7 @@ def test_build_app_has_ask_endpoint_queue_and_private_chat_events():
     named = {fn.api_name: fn for fn in app.fns.values() if fn.api_visibility == "public"}
     assert set(named) == {"ask"}
     assert named["ask"].concurrency_limit == 2
+    assert named["ask"].queue is False  # a direct POST; gradio_client still comes through the queue
     assert {fn.concurrency_id for fn in app.fns.values() if fn.fn and fn.queue} == {"engine"}
 
 
@@ -474,6 +475,92 @@ def test_ask_endpoint_reports_bad_questions(server):
         client.predict("   ", api_name="/ask")
     # ... and the server is still answering.
     assert client.predict("What is Baidu's Apollo project?", api_name="/ask")["citations"]
+
+
+def run_ask(url: str, body: dict) -> tuple[int, dict]:
+    """(status, JSON reply) of Gradio's direct POST to the /ask API (outside the queue).
+    Gradio's raw HTTP API wants every input, k included ("didn't receive enough input values")."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url.rstrip("/") + "/gradio_api/run/ask", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@pytest.mark.slow
+def test_ask_endpoint_answers_a_direct_post_without_the_queue(server):
+    """POST /gradio_api/run/ask: the answer in the reply itself, no event stream to read."""
+    status, got = run_ask(server.url, {"data": ["How many AI patents had Baidu filed?", 2]})
+    assert status == 200, got
+    result = got["data"][0]
+    assert "5,712" in result["answer"] and 1 <= len(result["citations"]) <= 2
+    # The queued form (POST /call/ask, then the event stream) still answers too.
+    import urllib.request
+
+    req = urllib.request.Request(server.url.rstrip("/") + "/gradio_api/call/ask", headers={"Content-Type": "application/json"},
+                                 data=json.dumps({"data": ["What is Baidu's Apollo project?", 5]}).encode())
+    with urllib.request.urlopen(req, timeout=60) as r:
+        event_id = json.loads(r.read())["event_id"]
+    with urllib.request.urlopen(f"{server.url.rstrip('/')}/gradio_api/call/ask/{event_id}", timeout=60) as r:
+        stream = r.read().decode()
+    assert "event: complete" in stream and "Apollo" in stream
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data, message", [
+    (["why " * 600, 5], "limit is 2,000"),
+    (["   ", 5], "question is empty"),
+    (["What is Cainiao?", 0], "k must be an integer >= 1, got 0"),
+])
+def test_a_direct_post_with_bad_input_gets_the_reason(server, data, message):
+    calls = len(server.engine.calls)
+    status, got = run_ask(server.url, {"data": data})
+    assert status != 200 and message in got["error"], got
+    assert len(server.engine.calls) == calls  # refused before it took a place
+
+
+@pytest.mark.slow
+def test_a_full_api_says_busy_and_recovers():
+    """Outside the queue, /ask has its own bound: `concurrency` running plus `max_queue` waiting;
+    one more is refused at once with a message saying so, and nothing piles up."""
+    from gradio_client import Client
+
+    from qa.ui import launch_app
+
+    gate = threading.Event()
+    engine = StubEngine(gate=gate)
+    app = build_app(engine, max_queue=1, concurrency=1)
+    url = launch_app(app, "127.0.0.1", free_port(), prevent_thread_lock=True)
+    try:
+        replies: list = []
+
+        def ask_in_background(question: str) -> threading.Thread:
+            t = threading.Thread(target=lambda: replies.append(run_ask(url, {"data": [question, 5]})))
+            t.start()
+            return t
+
+        deadline = time.monotonic() + 30
+        first = ask_in_background("slow one")
+        while len(engine.calls) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = ask_in_background("slow two")
+        time.sleep(0.5)  # the second is now waiting for the one worker
+        assert len(engine.calls) == 1
+        status, got = run_ask(url, {"data": ["one too many", 5]})
+        assert status != 200 and "busy" in got["error"] and "try again" in got["error"], got
+        gate.set()
+        first.join(60), second.join(60)
+        assert sorted(s for s, _ in replies) == [200, 200]
+        assert [r["data"][0]["answer"] for _, r in replies] == ["answered here."] * 2
+        assert Client(url, verbose=False).predict("and now?", api_name="/ask")["answer"] == "answered here."
+    finally:
+        gate.set()
+        app.close()
 
 
 @pytest.mark.slow
