@@ -26,7 +26,7 @@ _DATE_Q = re.compile(
     r"\b(when|what year|which year|what date|since when|what month|in which year)\b"
     r"|\b(year|date)\s*\??\s*$", re.I)  # keyword queries: "wechat pay launch year"
 _NAME_Q = re.compile(
-    r"^\s*(who|whom|whose)\b|\bwhich (company|firm|start-?up|person|entrepreneur|city|cities|country|"
+    r"^\s*(who|whom|whose)\b|\b(?:which|what) (company|firm|start-?up|person|entrepreneur|city|cities|country|"
     r"countries|university|brand|app|platform|product)\b|\b(called|named)\s*\??\s*$|\bname of\b|\bwho\b", re.I)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w+-]+")
 NUMBER_TOKEN = re.compile(

@@ -55,6 +55,7 @@ def test_the_kind_of_answer_a_question_asks_for():
     assert expected_type("huawei employees count") == "number"
     assert expected_type("How many AI patents had Baidu filed?") == "number"
     assert expected_type("bytedance founder") == "name"
+    assert expected_type("What company did Richard Liu found?") == "name"  # as "which company"
     assert expected_type("When was Weixin launched?") == "date"
     # A question naming a quantity while asking for something else is not a number question.
     assert expected_type("which tech sectors saw strong revenue growth in h1 2020") is None
