@@ -25,6 +25,7 @@ ROLE_NOUN = re.compile(
 _DATE_Q = re.compile(
     r"\b(when|what year|which year|what date|since when|what month|in which year)\b"
     r"|\b(year|date)\s*\??\s*$", re.I)  # keyword queries: "wechat pay launch year"
+_WH_WORD = re.compile(r"\b(what|who|whom|whose|which|how|why|where)\b", re.I)
 _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\b(?:which|what) (company|firm|start-?up|person|entrepreneur|city|cities|country|"
     r"countries|university|brand|app|platform|product)\b|\b(called|named)\s*\??\s*$|\bname of\b|\bwho\b", re.I)
@@ -56,7 +57,7 @@ NUMERIC = ("number", "money")
 
 
 def expected_type(question: str) -> str | None:
-    if _DATE_Q.search(question):
+    if _asks_date(question):
         return "date"
     numeric = _NUMBER_Q.search(question) or (QUANTITY_NOUN.search(question) and not _OTHER_ASK.match(question))
     if numeric and _MONEY_Q.search(question):
@@ -66,6 +67,18 @@ def expected_type(question: str) -> str | None:
     if _NAME_Q.search(question) or ROLE_NOUN.search(question):
         return "name"
     return None
+
+
+def _asks_date(question: str) -> bool:
+    """A date question; a "when" after another question word joins a clause ("what happened
+    to visitors when SARS hit") and asks for no date."""
+    m = _DATE_Q.search(question)
+    if m is None:
+        return False
+    if m.group(0).lower() == "when":
+        first = _WH_WORD.search(question)
+        return first is None or first.start() > m.start()
+    return True
 
 
 def type_match(kind: str | None, sentence: str, query_terms: tuple[str, ...] = ()) -> float:
