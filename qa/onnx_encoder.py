@@ -12,7 +12,9 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+from collections import deque
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,7 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # Questions per slice of a large ask_many(): the engine answers a slice while the encoder
 # threads work on the next ones.
 SLICE = 16
+AHEAD_PER_WORKER = 4  # slices queued per encoder thread ahead of the one being answered
 
 
 def export_query_encoder(model_name: str, dest: Path) -> bool:
@@ -194,12 +197,19 @@ class OnnxQueryEncoder:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(workers, thread_name_prefix="qa-encode")
-        futures = [self._pool.submit(self._encode_each, texts[i: i + step]) for i in range(0, len(texts), step)]
+        starts = iter(range(0, len(texts), step))
+        # Slices queued ahead of the reader: enough that no thread waits while the caller
+        # answers, few enough that a slow reader (writing answers out) does not pile up vectors.
+        futures = deque((i, self._pool.submit(self._encode_each, texts[i: i + step]))
+                        for i in islice(starts, AHEAD_PER_WORKER * workers))
         try:
-            for n, future in enumerate(futures):
-                yield n * step, future.result()
+            while futures:
+                i, future = futures.popleft()
+                for nxt in islice(starts, 1):
+                    futures.append((nxt, self._pool.submit(self._encode_each, texts[nxt: nxt + step])))
+                yield i, future.result()
         finally:  # the caller stopped early (an error while answering): drop the queued work
-            for future in futures:
+            for _, future in futures:
                 future.cancel()
 
     def _encode_each(self, texts: list[str]) -> np.ndarray:
