@@ -1,7 +1,7 @@
 """Batch question files: `qa batch questions.csv -o answers.jsonl`.
 
-Reads questions from .txt, .csv or .jsonl, answers them chunk by chunk with `ask_many()`, and
-writes one .jsonl or .csv row per input row, in input order. A bad row becomes an output row
+Reads questions from .txt, .csv or .jsonl, answers them with `ask_stream()`, and writes one
+.jsonl or .csv row per input row, in input order, chunk by chunk. A bad row becomes an output row
 with an `error` field and the run goes on. Each chunk is written and flushed as one piece, so
 a crash keeps every finished row and `--resume` skips the ids already in the output file.
 
@@ -22,7 +22,7 @@ from qa.batch_input import INPUT_FORMATS, BatchInputError, InputRow, InputTable,
 from qa.batch_output import (
     OUTPUT_FORMATS, csv_line, open_output, csv_cells, csv_header, done_rows, output_format, output_record, render,
 )
-from qa.engine import ask_many, get_engine, validate_k
+from qa.engine import ask_many, ask_stream, get_engine, validate_k
 from qa.errors import QAError
 
 __all__ = [
@@ -30,8 +30,9 @@ __all__ = [
     "csv_cells", "csv_header", "output_record", "read_questions", "render", "run_batch",
 ]
 
-# Rows per ask_many() call and per flush: large enough for batched encoding to pay off
-# (the per-call overhead is amortised), small enough that a crash loses under a second of work.
+# Rows per write and flush: small enough that a crash loses under a second of work. The
+# answers come from one ask_stream() over the whole file, so the encoder threads keep working
+# while a chunk is written (one ask_many() per chunk left a core idle at each chunk's end).
 CHUNK_ROWS = 256
 ERRORS_SHOWN = 10
 
@@ -126,11 +127,11 @@ def run_batch(
             # A BOM so Excel reads the file as UTF-8 (Chinese names, curly quotes) instead of cp1252.
             out.write("\ufeff" + csv_line(header))
             out.flush()
+        valid = [r.question for r in todo if r.error is None]
+        answers = ask_stream(valid, k, corpus=corpus, index=index) if valid else iter(())
         with progress_bar(len(table.rows), summary.skipped, quiet) as bar:
             for start in range(0, len(todo), CHUNK_ROWS):
                 chunk = todo[start:start + CHUNK_ROWS]
-                valid = [r for r in chunk if r.error is None]
-                answers = iter(ask_many([r.question for r in valid], k, corpus=corpus, index=index) if valid else ())
                 records = [output_record(r, next(answers) if r.error is None else None) for r in chunk]
                 out.write(render(records, fmt, table.columns, k))
                 out.flush()

@@ -5,7 +5,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from qa.errors import QuestionError
@@ -88,27 +88,44 @@ class Engine:
         return self.ask_many([question], k=k, docs=docs)[0]
 
     def ask_many(self, questions: Sequence[str], k: int = 5, docs: Sequence[str] | None = None) -> list[Answer]:
+        t0 = time.perf_counter()
+        answers = list(self.ask_stream(questions, k=k, docs=docs))
+        if not answers:
+            return []
+        per_q = (time.perf_counter() - t0) * 1000 / len(answers)
+        return [_with_elapsed(a, per_q) for a in answers]
+
+    def ask_stream(self, questions: Sequence[str], k: int = 5, docs: Sequence[str] | None = None) -> Iterator[Answer]:
+        """ask_many()'s answers one at a time, in order, as they are ready.
+
+        The arguments are checked now, the questions answered as the iterator is read; the
+        encoder threads stay a few slices ahead of the reader, so a caller that writes each
+        answer out (qa batch) keeps both cores busy. elapsed_ms is that of the answer's slice."""
         if isinstance(questions, str):
-            raise TypeError("ask_many() takes a list of questions; use ask() for one string")
+            raise TypeError("ask_many() and ask_stream() take a list of questions; use ask() for one string")
         cleaned = [validate_question(q) for q in questions]
         k = validate_k(k)
         doc_ids = self._validate_docs(docs)
+        return self._answers(cleaned, k, doc_ids)
+
+    def _answers(self, cleaned: list[str], k: int, doc_ids: list[str] | None) -> Iterator[Answer]:
         if not cleaned:
-            return []
-        t0 = time.perf_counter()
+            return
         from qa.aliases import expand_aliases
 
         expanded = [expand_aliases(q) for q in cleaned]
-        answers: list[Answer] = []
+        t0 = time.perf_counter()
         # Each slice is answered while encoder threads work on the next (a large batch keeps
         # both cores busy); every question is still encoded and answered on its own.
         for lo, qvecs in self.encode_slices(expanded):
             part = cleaned[lo: lo + len(qvecs)]
             queries = [self.retriever.parse(q, e) for q, e in zip(part, expanded[lo: lo + len(qvecs)])]
             hits = self.retriever.search_many(queries, qvecs, doc_ids=doc_ids)
-            answers += [self.answerer.answer(q, qu, v, h, k) for q, qu, v, h in zip(part, queries, qvecs, hits)]
-        per_q = (time.perf_counter() - t0) * 1000 / len(cleaned)
-        return [_with_elapsed(a, per_q) for a in answers]
+            answers = [self.answerer.answer(q, qu, v, h, k) for q, qu, v, h in zip(part, queries, qvecs, hits)]
+            t1 = time.perf_counter()
+            per_q = (t1 - t0) * 1000 / len(answers)
+            t0 = t1
+            yield from (_with_elapsed(a, per_q) for a in answers)
 
     def _validate_docs(self, docs: Sequence[str] | None) -> list[str] | None:
         if docs is None:
@@ -215,3 +232,18 @@ def ask_many(
         validate_question(q)
     validate_k(k)
     return get_engine(corpus, index).ask_many(questions, k=k, docs=docs)
+
+
+def ask_stream(
+    questions: Sequence[str],
+    k: int = 5,
+    *,
+    corpus: str | os.PathLike | None = None,
+    index: str | os.PathLike | None = None,
+    docs: Sequence[str] | None = None,
+) -> Iterator[Answer]:
+    """ask_many()'s answers, yielded in order as each is ready (the same answers). For a
+    caller that writes answers out as it goes: encoding runs ahead while it writes."""
+    if isinstance(questions, str):
+        raise TypeError("ask_stream() takes a list of questions; use ask() for one string")
+    return get_engine(corpus, index).ask_stream(questions, k=k, docs=docs)

@@ -34,7 +34,7 @@ import numpy as np
 from qa.chunk import ChunkSettings, chunk_document
 from qa.errors import IndexCorruptError
 from qa.ingest import corpus_signature, load_corpus
-from qa.onnx_encoder import ENCODER_FILES, ONNX_FILE, export_query_encoder
+from qa.onnx_encoder import ENCODER_FILES, ENCODER_VERSION, ONNX_FILE, export_query_encoder
 from qa.text import tokenize
 from qa.types import Chunk, Document
 
@@ -244,6 +244,8 @@ def _stale_reason(store: Store, corpus_dir: Path, model_name: str, chunking: Chu
         return "chunking settings changed"
     if store.is_stale(corpus_dir):
         return "corpus changed"
+    if m.get("query_encoder") == "onnx" and m.get("query_encoder_version") != ENCODER_VERSION:
+        return "query encoder format changed"
     return None
 
 
@@ -283,7 +285,7 @@ def build_index(corpus_dir: Path, index_dir: Path, model_name: str,
             except IndexCorruptError as e:
                 log.warning("%s; building from scratch", e)
             if prev is not None and _stale_reason(prev, corpus_dir, model_name, chunking) not in (
-                    None, "corpus changed"):
+                    None, "corpus changed", "query encoder format changed"):
                 prev = None  # the model or the settings changed: nothing can be reused
         prev_docs = {} if prev is None else {d: i for i, d in enumerate(prev.doc_ids)}
         report = BuildReport()
@@ -485,7 +487,10 @@ def _write_build(index_dir: Path, tables: dict, manifest: dict, index_type: str 
             np.save(tmp / fname, tables[key])
         (tmp / "documents.json").write_text(json.dumps(tables["documents"], ensure_ascii=False), encoding="utf-8")
         _query_encoder(index_dir, tmp, manifest["model"])
-        manifest = manifest | {"index_type": kind, "query_encoder": "onnx" if (tmp / ONNX_FILE).is_file() else "torch"}
+        onnx = (tmp / ONNX_FILE).is_file()
+        manifest = manifest | {"index_type": kind, "query_encoder": "onnx" if onnx else "torch"}
+        if onnx:
+            manifest["query_encoder_version"] = ENCODER_VERSION
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         final = index_dir / name
         os.replace(tmp, final)
@@ -505,8 +510,9 @@ def _query_encoder(index_dir: Path, dest: Path, model_name: str) -> None:
     """Reuse the previous build's ONNX question encoder for the same model, else export one."""
     try:
         prev = current_build(index_dir)
-        same = prev is not None and json.loads((prev / "manifest.json").read_text())["model"] == model_name
-    except (OSError, ValueError, KeyError):
+        old = json.loads((prev / "manifest.json").read_text()) if prev is not None else {}
+        same = (old.get("model"), old.get("query_encoder_version")) == (model_name, ENCODER_VERSION)
+    except (OSError, ValueError):
         same = False
     if same and all((prev / name).is_file() for name in ENCODER_FILES):
         for name in ENCODER_FILES:

@@ -1,6 +1,6 @@
 """Tests for qa/batch.py: question files in, answer files out.
 
-Most tests swap `ask_many` for a fast deterministic fake (the batch module only calls the
+Most tests swap `ask_many` and `ask_stream` for a fast deterministic fake (the batch module only calls the
 public API), so parsing, writing, errors, exit codes and --resume are tested without a model.
 The tests marked slow run the real engine on the session index of the repo corpus (conftest).
 """
@@ -37,17 +37,27 @@ def fake_answer(question: str, k: int) -> Answer:
 
 
 class FakeEngine:
-    """Stands in for qa.ask_many: records every batch and, like the real one, rejects bad questions."""
+    """Stands in for qa.ask_many (the warm-up) and qa.ask_stream (the run): records every call
+    and, like the real ones, rejects bad questions."""
 
-    def __init__(self, fail_on_call: int | None = None):
+    def __init__(self, fail_at_answer: int | None = None):
         self.calls: list[list[str]] = []
-        self.fail_on_call = fail_on_call
+        self.fail_at_answer = fail_at_answer  # the stream raises instead of giving this answer (1-based)
 
     def ask_many(self, questions, k=5, *, corpus=None, index=None, docs=None):
         self.calls.append(list(questions))
-        if self.fail_on_call is not None and len(self.calls) == self.fail_on_call:
-            raise RuntimeError("simulated crash")
         return [fake_answer(validate_question(q), k) for q in questions]
+
+    def ask_stream(self, questions, k=5, *, corpus=None, index=None, docs=None):
+        self.calls.append(list(questions))
+        cleaned = [validate_question(q) for q in questions]  # checked at the call, as the real one
+
+        def answers():
+            for n, q in enumerate(cleaned, 1):
+                if n == self.fail_at_answer:
+                    raise RuntimeError("simulated crash")
+                yield fake_answer(q, k)
+        return answers()
 
     @property
     def asked(self) -> list[str]:
@@ -58,6 +68,7 @@ class FakeEngine:
 def fake(monkeypatch) -> FakeEngine:
     fake = FakeEngine()
     monkeypatch.setattr(batch, "ask_many", fake.ask_many)
+    monkeypatch.setattr(batch, "ask_stream", fake.ask_stream)
     monkeypatch.setattr(batch, "get_engine", lambda *a, **kw: None)
     return fake
 
@@ -150,7 +161,7 @@ def test_output_order_is_input_order_across_chunks(tmp_path, fake, monkeypatch):
     out = tmp_path / "a.jsonl"
     run_batch(src, out, quiet=True)
     assert [r["question"] for r in read_jsonl(out)] == questions
-    assert [len(c) for c in fake.calls] == [1, 3, 3, 3, 1]  # the warm-up, then chunks of 3
+    assert [len(c) for c in fake.calls] == [1, 10]  # the warm-up, then one stream written in chunks of 3
 
 
 # ---------------------------------------------------------------- output formats
@@ -256,7 +267,7 @@ def test_a_bad_row_gets_an_error_naming_its_line_and_the_run_goes_on(tmp_path, f
     assert len(errors) == 1 and errors[0].startswith(f"line {line}: ") and words in errors[0], errors
     assert all(r["answer"] == f"Answer: {r['question']}" for r in rows if not r["error"])
     assert len(rows) == len(read_questions(src).rows)
-    assert all(validate_question(q) for q in fake.asked)  # a bad question never reached ask_many
+    assert all(validate_question(q) for q in fake.asked)  # a bad question never reached ask_stream
     assert f"line {line}: " in result.stderr and "errors 1" in result.stderr  # --quiet still reports errors
 
 
@@ -372,8 +383,9 @@ def test_resume_after_a_crash_keeps_the_finished_chunks_and_adds_the_rest(tmp_pa
     run_batch(src, reference, quiet=True)
 
     monkeypatch.setattr(batch, "CHUNK_ROWS", 2)
-    crashing = FakeEngine(fail_on_call=4)  # the warm-up, two chunks, then a crash on the third
+    crashing = FakeEngine(fail_at_answer=4)  # two chunks (q3 is an error row), then a crash on the third
     monkeypatch.setattr(batch, "ask_many", crashing.ask_many)
+    monkeypatch.setattr(batch, "ask_stream", crashing.ask_stream)
     out = tmp_path / f"a.{ext}"
     with pytest.raises(RuntimeError, match="simulated crash"):
         run_batch(src, out, quiet=True)
@@ -382,6 +394,7 @@ def test_resume_after_a_crash_keeps_the_finished_chunks_and_adds_the_rest(tmp_pa
 
     resumed = FakeEngine()
     monkeypatch.setattr(batch, "ask_many", resumed.ask_many)
+    monkeypatch.setattr(batch, "ask_stream", resumed.ask_stream)
     result = cli(src, "-o", out, "--resume")
     assert result.exit_code == 1  # the error row q3 from before is still in the file
     assert "resuming: 4 rows already in" in result.stderr

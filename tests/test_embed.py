@@ -84,6 +84,12 @@ def test_encode_slices_in_threads_give_encode_vectors_in_order(seed_index, monke
         slices = list(enc.encode_slices(texts, step=4))
         assert [start for start, _ in slices] == ([0, 4, 8, 12, 16] if workers == "2" else [0])
         assert np.array_equal(np.concatenate([v for _, v in slices]), alone)
+    # fewer slices queued ahead than there are: the rest are queued as the reader goes on
+    monkeypatch.setattr("qa.onnx_encoder.AHEAD_PER_WORKER", 1)
+    monkeypatch.setenv("QA_ENCODE_WORKERS", "2")
+    slices = list(enc.encode_slices(texts, step=2))
+    assert [start for start, _ in slices] == list(range(0, 19, 2))
+    assert np.array_equal(np.concatenate([v for _, v in slices]), alone)
     assert np.array_equal(enc.encode(texts[:1])[0], alone[0])  # a batch of one is the same vector
     monkeypatch.setenv("QA_ENCODE_WORKERS", "zero")
     with pytest.raises(ValueError, match="QA_ENCODE_WORKERS must be an integer >= 1, got 'zero'"):

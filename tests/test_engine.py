@@ -112,3 +112,26 @@ def test_model_loads_once_per_process(engine):
     before = load_model.cache_info().misses
     engine.ask("What is City Brain?")
     assert load_model.cache_info().misses == before
+
+
+def test_ask_stream_gives_ask_many_answers_in_order_and_checks_its_arguments_at_once(engine, monkeypatch):
+    from qa.evaluate import DEV_SET, load_questions
+
+    monkeypatch.setenv("QA_ENCODE_WORKERS", "2")
+    qs = [row["question"] for row in load_questions(DEV_SET)][:120]
+    many = [a.to_dict() for a in engine.ask_many(qs)]
+    stream = engine.ask_stream(qs)
+    streamed = [a.to_dict() for a in stream]
+    for a, b in zip(many, streamed):
+        a.pop("elapsed_ms"), b.pop("elapsed_ms")
+    assert streamed == many
+    # a reader that stops early leaves no work behind that breaks the next call
+    partial = engine.ask_stream(qs)
+    assert next(partial).question == qs[0].strip()
+    partial.close()
+    assert engine.ask(qs[5]).answer == many[5]["answer"]
+    with pytest.raises(QuestionError, match="empty"):
+        engine.ask_stream(["What is Cainiao?", " "])  # before anything is read
+    with pytest.raises(ValueError, match="k must be"):
+        engine.ask_stream(["What is Cainiao?"], k=0)
+    assert list(engine.ask_stream([])) == []

@@ -179,3 +179,33 @@ def test_index_type_is_automatic_above_the_threshold_and_overridable(monkeypatch
         qindex.make_faiss_index(vecs)
     with pytest.raises(ValueError, match="index_type must be one of auto, flat, hnsw, got 'HNSW'"):
         qindex.resolve_index_type("HNSW")
+
+
+def test_an_index_with_an_older_query_encoder_gets_it_exported_again_and_keeps_its_rows(seed_index, corpus_copy,
+                                                                                         tmp_path, caplog):
+    """The encoder files are stored graph-optimised (ENCODER_VERSION 2): a build made before
+    has them exported again at its next load, without re-embedding any document."""
+    import onnx
+
+    from qa.index import ensure_index
+    from qa.onnx_encoder import ENCODER_VERSION, INT8_FILE
+
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    build = current_build(index)
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert manifest["query_encoder_version"] == ENCODER_VERSION
+    # what an ENCODER_VERSION 1 build looked like: no version in its manifest
+    del manifest["query_encoder_version"]
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    vectors = load_store(index).chunk_vectors.copy()
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        store = ensure_index(corpus_copy, index, DEFAULT_MODEL)
+    assert any("query encoder format changed" in r.getMessage() for r in caplog.records)
+    assert any("0 added, 0 changed, 0 removed" in r.getMessage() for r in caplog.records)
+    assert store.manifest["query_encoder_version"] == ENCODER_VERSION
+    assert store.path != build and (store.chunk_vectors == vectors).all()
+    # stored already optimised: fused onnxruntime kernels, far fewer nodes than the ~800 of
+    # the plain quantised export
+    graph = onnx.load(str(store.path / INT8_FILE)).graph
+    assert len(graph.node) < 500 and any(n.op_type == "DynamicQuantizeMatMul" for n in graph.node)
