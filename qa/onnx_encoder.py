@@ -86,7 +86,14 @@ def export_query_encoder(model_name: str, dest: Path) -> bool:
         tok.save(str(dest / TOKENIZER_FILE))
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(dest / ONNX_FILE), str(dest / INT8_FILE), weight_type=QuantType.QInt8)
+        # It logs advice on the root logger ("consider pre-processing") at every build: not ours to act on.
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)
+        try:
+            quantize_dynamic(str(dest / ONNX_FILE), str(dest / INT8_FILE), weight_type=QuantType.QInt8)
+        finally:
+            root.setLevel(level)
         # After quantising, so the int8 weights are those of the plain export, as before.
         for name in (ONNX_FILE, INT8_FILE):
             store_optimized(dest / name)

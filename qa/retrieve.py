@@ -98,8 +98,13 @@ class Retriever:
 
         # OSA counts a swap of two letters ("tencnet") as one edit.
         limit = 1 if len(term) < 8 else 2
-        found = process.extractOne(term, self._fuzzy_vocab, scorer=OSA.distance, score_cutoff=limit)
-        return found[0] if found else term
+        found = process.extract(term, self._fuzzy_vocab, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        if not found:
+            return term
+        # Among equally close words the more common one, then the first alphabetically: the
+        # vocabulary's order differs between builds of the same corpus, the choice must not.
+        closest = min(d for _, d, _ in found)
+        return min((w for w, d, _ in found if d == closest), key=lambda w: (self.idf_of(w), w))
 
     def search_many(self, queries: list[Query], qvecs: np.ndarray, doc_ids: list[str] | None = None,
                     n: int = CANDIDATES) -> list[list[Hit]]:

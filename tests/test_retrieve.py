@@ -1,0 +1,28 @@
+"""Question parsing and typo correction in the retriever."""
+import numpy as np
+
+from qa.retrieve import Retriever
+
+
+def test_a_typo_maps_onto_the_corpus_word(engine):
+    parse = engine.retriever.parse
+    assert "tencent" in parse("who founded tencnet?").terms
+    assert "alibaba" in parse("alibabba smart warehouse").terms
+    assert "xyzzyplugh" in parse("xyzzyplugh").terms  # nothing close: kept as typed
+
+
+def _retriever(words, doc_freq):
+    r = Retriever.__new__(Retriever)  # only what _correct reads, for the tie-break's logic
+    r.vocab = {w: i for i, w in enumerate(words)}
+    r.idf = np.array([1.0 / f for f in doc_freq], dtype=np.float32)
+    r.max_idf = 2.0
+    r._fuzzy_vocab = list(words)
+    return r
+
+
+def test_equally_close_words_are_chosen_the_same_whatever_the_vocabulary_order():
+    # "componi" is one edit from both; the build's vocabulary order must not decide.
+    words, freq = ["compani", "componx"], [9, 2]
+    forward = _retriever(words, freq)._correct("componi")
+    backward = _retriever(words[::-1], freq[::-1])._correct("componi")
+    assert forward == backward == "compani"  # the more common word
