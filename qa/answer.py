@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer_types import DATE_TOKEN, NUMBER_TOKEN, NUMERIC, YEAR, answer_units, expected_type, units_match
+from qa.answer_types import NUMERIC, answer_units, answer_word, expected_type, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, words
@@ -126,16 +126,9 @@ class Answerer:
             return 1.0
         ws, stems, caps = self._words(s_row, text)
         asked = set(query.terms)
-        pattern = DATE_TOKEN if kind == "date" else NUMBER_TOKEN
         best = 0.0
         for i, w in enumerate(ws):
-            if stems[i] in asked:
-                continue
-            if kind == "name":
-                if not caps[i]:
-                    continue
-            elif not (pattern.fullmatch(w) or (kind in NUMERIC and w[0].isdigit())) or (
-                    kind in NUMERIC and YEAR.fullmatch(w)):
+            if stems[i] in asked or not (caps[i] if kind == "name" else answer_word(kind, w)):
                 continue
             near = stems[max(0, i - SLOT_WINDOW): i + SLOT_WINDOW + 1]
             best = max(best, self.prefix_coverage(terms, near))

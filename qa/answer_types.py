@@ -37,7 +37,7 @@ NUMBER_TOKEN = re.compile(
 # A bare year ("in 2012") dates something; it does not count anything.
 YEAR = re.compile(r"1[89]\d\d|20\d\d")
 DATE_TOKEN = re.compile(
-    r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
+    rf"\b({YEAR.pattern}|january|february|march|april|may|june|july|august|september|october|"
     r"november|december)\b", re.I)
 
 
@@ -101,8 +101,20 @@ def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
         return ()
     found = pattern.finditer(sentence)
     if kind in NUMERIC:
-        found = (m for m in found if not YEAR.fullmatch(m.group(0).rstrip(",.")))
+        found = (m for m in found if not _is_year(m.group(0)))
     return tuple(frozenset(tokenize(m.group(0))) for m in found)
+
+
+def answer_word(kind: str, word: str) -> bool:
+    """Whether one word (qa.text.words) can answer a date question (a year or month) or a
+    number or money question (a number that is not a bare year)."""
+    if kind == "date":
+        return DATE_TOKEN.fullmatch(word) is not None
+    return bool(NUMBER_TOKEN.fullmatch(word) or word[0].isdigit()) and not _is_year(word)
+
+
+def _is_year(token: str) -> bool:
+    return YEAR.fullmatch(token.rstrip(",.")) is not None
 
 
 def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms: tuple[str, ...]) -> float:

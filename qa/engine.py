@@ -226,11 +226,7 @@ def ask_many(
     docs: Sequence[str] | None = None,
 ) -> list[Answer]:
     """Answer many questions in one batched pass; same answers as calling ask() on each."""
-    if isinstance(questions, str):
-        raise TypeError("ask_many() takes a list of questions; use ask() for one string")
-    for q in questions:
-        validate_question(q)
-    validate_k(k)
+    _check_before_loading("ask_many", questions, k)
     return get_engine(corpus, index).ask_many(questions, k=k, docs=docs)
 
 
@@ -244,6 +240,15 @@ def ask_stream(
 ) -> Iterator[Answer]:
     """ask_many()'s answers, yielded in order as each is ready (the same answers). For a
     caller that writes answers out as it goes: encoding runs ahead while it writes."""
-    if isinstance(questions, str):
-        raise TypeError("ask_stream() takes a list of questions; use ask() for one string")
+    _check_before_loading("ask_stream", questions, k)
     return get_engine(corpus, index).ask_stream(questions, k=k, docs=docs)
+
+
+def _check_before_loading(caller: str, questions: Sequence[str], k: int) -> None:
+    """The engine checks these too; checking first keeps a bad call from loading (or
+    building) an index only to fail."""
+    if isinstance(questions, str):
+        raise TypeError(f"{caller}() takes a list of questions; use ask() for one string")
+    for q in questions:
+        validate_question(q)
+    validate_k(k)

@@ -54,6 +54,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from qa.answer_types import YEAR
+
 EntityKind = Literal["name", "acronym", "date", "number"]
 FollowupKind = Literal["standalone", "pronoun", "question-word", "continuation", "bare-name"]
 
@@ -109,7 +111,7 @@ _CUE_RE = re.compile(r"^\s*(?:" + "|".join(re.escape(c) for c in _CUES) + r")\b[
 # "Meituan-Dianping", "Baidu's"), a number with separators ("5,712", "2.5"), or one other symbol.
 _TOKEN_RE = re.compile(r"\d[\d,.]*\d%?|[\w][\w'’.+\-]*[\w+]|[\w]|[^\w\s]")
 _POSSESSIVE_RE = re.compile(r"['’]s?$")
-_YEAR_RE = re.compile(r"^(1[89]\d\d|20\d\d)s?$")
+_YEAR_RE = re.compile(rf"^(?:{YEAR.pattern})s?$")
 _NUMBER_RE = re.compile(r"^\d[\d,.]*%?$")
 # Entities may be joined into one by these ("Baidu and Tencent", "Audi, Daimler or Volvo").
 _JOINERS = frozenset({"and", "or", ",", "&"})
