@@ -61,6 +61,7 @@ class Answerer:
         self._alias_terms = alias_terms()
         self._spelled_out = spelled_out()
         self._word_cache: dict[int, tuple[list[str], list[str], list[bool]]] = {}
+        self._position_cache: dict[tuple[int, str], tuple[int, ...]] = {}
 
     def weights(self, query: Query) -> QueryWeights:
         return QueryWeights(query, self.retriever.idf_of)
@@ -124,15 +125,28 @@ class Answerer:
             return 1.0
         if not terms:
             return 1.0
-        ws, stems, caps = self._words(s_row, text)
+        _, stems, _ = self._words(s_row, text)
         asked = set(query.terms)
         best = 0.0
-        for i, w in enumerate(ws):
-            if stems[i] in asked or not (caps[i] if kind == "name" else answer_word(kind, w)):
+        for i in self._answer_positions(s_row, text, kind):
+            if stems[i] in asked:
                 continue
             near = stems[max(0, i - SLOT_WINDOW): i + SLOT_WINDOW + 1]
             best = max(best, self.prefix_coverage(terms, near))
         return best
+
+    def _answer_positions(self, s_row: int, text: str, kind: str) -> tuple[int, ...]:
+        """Where in the sentence's words an answer of this kind could stand (a number, a date
+        word, a name): they depend only on the sentence, so computed once per row and kind."""
+        key = (s_row, kind)
+        found = self._position_cache.get(key)
+        if found is None:
+            if len(self._position_cache) > 100_000:
+                self._position_cache.clear()
+            ws, _, caps = self._words(s_row, text)
+            found = self._position_cache[key] = tuple(
+                i for i, w in enumerate(ws) if (caps[i] if kind == "name" else answer_word(kind, w)))
+        return found
 
     def prefix_coverage(self, terms: tuple[str, ...], stems: list[str]) -> float:
         """Idf share of `terms` in `stems`; a shared 5-letter prefix counts ("founder" finds
