@@ -147,7 +147,7 @@ def main() -> None:
         # The highest line that withholds at most `cap` of the answerable questions out-of-fold.
         th = max((t for t in np.arange(0.01, 0.9, 0.005) if (oof < t)[y == 1].mean() <= cap), default=0.0)
         print(f"dev out-of-fold, at most {cap:.0%} answerable withheld: line {th:.3f}, "
-              f"abstain-unanswerable {(oof < th)[y == 0].mean():.2f}")
+              f"abstain-unanswerable {(oof < th)[y == 0].mean():.2f}, answerable {(oof < th)[y == 1].mean():.3f}")
     for th in np.arange(0.10, 0.41, 0.03):
         a = oof < th
         print(f"dev out-of-fold th={th:.2f} abstain-unanswerable {a[y == 0].mean():.2f} "

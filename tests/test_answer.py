@@ -128,6 +128,19 @@ def test_a_bare_year_counts_nothing_but_an_ordinal_counts_times(engine):
     assert ans.slot(times, "number", -22, "The agreement was renewed for the third time in 2014.") == 1.0
 
 
+def test_a_date_opening_the_sentence_dates_its_whole_clause(engine):
+    ans = engine.answerer
+    q = engine.retriever.parse("When did the two firms open a joint research lab?")
+    fronted = "In November 2019, the two firms, whose products include 5G handsets, opened a joint research lab."
+    assert ans.slot(q, "date", -31, fronted) > 0.5
+    # The same words with the date at the far end of a long clause: too far from "lab" to date it.
+    late = "The two firms, whose products include 5G handsets and many more devices, opened a joint research lab in 2019."
+    assert ans.slot(q, "date", -32, late) < ans.slot(q, "date", -31, fronted)
+    # A fronted date dates its own clause, not a question about something the clause never mentions.
+    other = engine.retriever.parse("When was the lab founded?")
+    assert ans.slot(other, "date", -33, "In 2019, the two firms sold 5G handsets.") == 0.0
+
+
 def test_a_sentence_sharing_no_word_with_the_question_is_no_answer(engine):
     # Every other feature is vacuously satisfied by a question with no words to match.
     for question in ("???", "what is it?", "百度的专利有多少？"):
