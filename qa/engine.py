@@ -5,7 +5,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from qa.errors import QuestionError
@@ -63,6 +63,9 @@ class Engine:
 
         if OnnxQueryEncoder.available(store.path):
             self.onnx = OnnxQueryEncoder(store.path)
+        elif not store.path.is_dir():
+            # Its build was removed while loading (see _load_engine); torch would serve, silently slower.
+            raise FileNotFoundError(f"index build {store.path} was removed while loading")
 
     def encode(self, questions: list[str]):
         """Question vectors: ONNX Runtime when the index carries an encoder, else torch."""
@@ -171,12 +174,31 @@ def get_engine(
         if engine is not None and now - engine.checked_at > STALE_CHECK_SECONDS:
             engine.checked_at = now
             if engine.store.is_stale(corpus_dir):
-                engine = None
+                store = ensure_index(corpus_dir, index_dir, model_name)
+                # The same build back: a stale index this user cannot update; keep answering from it.
+                if store.path != engine.store.path:
+                    engine = _engines[key] = _load_engine(store, corpus_dir, index_dir, model_name)
+                    engine.checked_at = now
         if engine is None:
             store = ensure_index(corpus_dir, index_dir, model_name)
-            engine = _engines[key] = Engine(store, model_name)
+            engine = _engines[key] = _load_engine(store, corpus_dir, index_dir, model_name)
             engine.checked_at = now
         return engine
+
+
+def _load_engine(store, corpus_dir: Path, index_dir: Path, model_name: str, attempts: int = 3) -> Engine:
+    """Engine(store), reading the current build again if a concurrent `qa index` replaced this
+    one (and removed its files) before its question encoder was loaded."""
+    from qa.index import ensure_index
+
+    for attempt in range(attempts):
+        try:
+            return Engine(store, model_name)
+        except Exception:
+            if attempt + 1 == attempts or store.path.is_dir():
+                raise
+            store = ensure_index(corpus_dir, index_dir, model_name)
+    raise AssertionError("not reached")
 
 
 class LiveEngine:
@@ -218,7 +240,7 @@ def ask(
 
 
 def ask_many(
-    questions: Sequence[str],
+    questions: Iterable[str],
     k: int = 5,
     *,
     corpus: str | os.PathLike | None = None,
@@ -226,12 +248,12 @@ def ask_many(
     docs: Sequence[str] | None = None,
 ) -> list[Answer]:
     """Answer many questions in one batched pass; same answers as calling ask() on each."""
-    _check_before_loading("ask_many", questions, k)
+    questions = _check_before_loading("ask_many", questions, k)
     return get_engine(corpus, index).ask_many(questions, k=k, docs=docs)
 
 
 def ask_stream(
-    questions: Sequence[str],
+    questions: Iterable[str],
     k: int = 5,
     *,
     corpus: str | os.PathLike | None = None,
@@ -240,15 +262,17 @@ def ask_stream(
 ) -> Iterator[Answer]:
     """ask_many()'s answers, yielded in order as each is ready (the same answers). For a
     caller that writes answers out as it goes: encoding runs ahead while it writes."""
-    _check_before_loading("ask_stream", questions, k)
+    questions = _check_before_loading("ask_stream", questions, k)
     return get_engine(corpus, index).ask_stream(questions, k=k, docs=docs)
 
 
-def _check_before_loading(caller: str, questions: Sequence[str], k: int) -> None:
-    """The engine checks these too; checking first keeps a bad call from loading (or
-    building) an index only to fail."""
+def _check_before_loading(caller: str, questions: Iterable[str], k: int) -> list[str]:
+    """The questions as a list (a generator is read once, here). The engine checks them too;
+    checking first keeps a bad call from loading (or building) an index only to fail."""
     if isinstance(questions, str):
         raise TypeError(f"{caller}() takes a list of questions; use ask() for one string")
+    questions = list(questions)
     for q in questions:
         validate_question(q)
     validate_k(k)
+    return questions

@@ -135,3 +135,14 @@ def test_ask_stream_gives_ask_many_answers_in_order_and_checks_its_arguments_at_
     with pytest.raises(ValueError, match="k must be"):
         engine.ask_stream(["What is Cainiao?"], k=0)
     assert list(engine.ask_stream([])) == []
+
+
+def test_ask_many_and_ask_stream_take_any_iterable_of_questions(seed_corpus, seed_index):
+    from qa import ask_many, ask_stream
+
+    qs = ["Who coined the term Silicon Dragon?", "When was Taobao launched?"]
+    as_list = [a.answer for a in ask_many(qs, corpus=seed_corpus, index=seed_index)]
+    assert all(as_list)
+    assert [a.answer for a in ask_many((q for q in qs), corpus=seed_corpus, index=seed_index)] == as_list
+    assert [a.answer for a in ask_many(iter(qs), corpus=seed_corpus, index=seed_index)] == as_list
+    assert [a.answer for a in ask_stream(map(str, qs), corpus=seed_corpus, index=seed_index)] == as_list
