@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer_types import NUMERIC, YEAR, answer_units, answer_word, expected_type, units_match
+from qa.answer_types import NUMERIC, YEAR, answer_units, answer_word, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, words
@@ -266,8 +266,10 @@ class Answerer:
             return Answer(question=question, answer=None, abstained=True, confidence=0.0, citations=())
         best = max(cands, key=lambda c: sentence_score(c.features))
         # A sentence that shares no word with the question (nor does the one before it) answers
-        # nothing, however the other features add up: "???", a question in another language.
-        conf = confidence(decision_features(best, cands, hits)) if best.features["coverage_window"] > 0 else 0.0
+        # nothing, however the other features add up: "???", a question in another language;
+        # nor does any sentence answer "thanks" or "hello".
+        asks = best.features["coverage_window"] > 0 and not is_small_talk(question)
+        conf = confidence(decision_features(best, cands, hits)) if asks else 0.0
         abstained = conf < ABSTAIN_BELOW
         citations = self.citations(hits, k, None if abstained else best)
         return Answer(

@@ -55,6 +55,20 @@ _OTHER_ASK = re.compile(
 
 NUMERIC = ("number", "money")
 
+# Words of conversation rather than of a question: a message made only of these (and
+# stopwords), "OK thanks", "hello", asks the documents nothing.
+SMALL_TALK = frozenset("""
+    thanks thank thx ty cheers ok okay k hi hello hey bye goodbye yes yeah yep no nope sure
+    great cool nice fine good perfect awesome
+""".split())
+
+
+def is_small_talk(text: str) -> bool:
+    from qa.text import STOPWORDS, words
+
+    ws = words(text)
+    return bool(ws) and any(w in SMALL_TALK for w in ws) and all(w in SMALL_TALK or w in STOPWORDS for w in ws)
+
 
 def expected_type(question: str) -> str | None:
     if _asks_date(question):

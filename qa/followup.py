@@ -54,7 +54,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.answer_types import YEAR
+from qa.answer_types import SMALL_TALK, YEAR
 
 EntityKind = Literal["name", "acronym", "date", "number"]
 FollowupKind = Literal["standalone", "pronoun", "question-word", "continuation", "bare-name"]
@@ -171,7 +171,7 @@ def _token_kind(tok: Token) -> EntityKind | None:
         return None
     if "-" in word and any(part.isalpha() and part.islower() for part in word.split("-")):
         return None  # a compound modifier ("AI-related", "Tencent-backed"), not a name
-    if low in _FUNCTION_WORDS or low in _IMPERATIVES or low in _DEMONYMS or low in _WEEKDAYS:
+    if low in _FUNCTION_WORDS or low in _IMPERATIVES or low in _DEMONYMS or low in _WEEKDAYS or low in SMALL_TALK:
         return None
     letters = [ch for ch in word if ch.isalpha()]
     if len(letters) >= 2 and all(ch.isupper() for ch in letters):

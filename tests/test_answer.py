@@ -149,6 +149,14 @@ def test_a_sentence_sharing_no_word_with_the_question_is_no_answer(engine):
         assert ans.citations  # the closest passages are still shown
 
 
+def test_small_talk_is_no_question(engine):
+    # "Thanks" was answered from a sentence saying "thanks to ..." (confidence 0.35).
+    for message in ("Thanks", "OK thanks", "thank you!", "Hello"):
+        ans = engine.ask(message)
+        assert ans.abstained and ans.confidence == 0.0, message
+    assert not engine.ask("Who coined the term Silicon Dragon?").abstained
+
+
 def test_the_issue_examples_answer_or_abstain(engine):
     # The three questions the core engine issue names: a number it holds, two facts it lacks.
     patents = engine.ask("How many AI patents had Baidu filed by October 2019?")

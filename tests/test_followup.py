@@ -171,3 +171,10 @@ def test_main_entity_prefers_possessive_then_names_over_acronyms():
     assert main_entity("Does Apollo use Baidu's maps?") == "Baidu"
     assert main_entity("What is the tech market?") is None
     assert main_entity("Did Audi and Volvo join?", plural=True) == "Audi and Volvo"
+
+
+def test_small_talk_names_nothing_a_pronoun_could_refer_to():
+    # After "OK thanks", "What is its revenue?" became "What is OK's revenue?".
+    assert entities("OK thanks") == []
+    assert "OK" not in rewritten("What is its revenue?", "OK thanks")
+    assert rewritten("What is its revenue?", "How big is Tencent? OK thanks") == "What is Tencent's revenue?"
