@@ -122,7 +122,7 @@ class Store:
     def is_stale(self, corpus_dir: Path) -> bool:
         if not Path(corpus_dir).is_dir():
             return False  # an index shipped without its corpus is still usable
-        return corpus_signature(Path(corpus_dir)) != self.manifest.get("signature")
+        return corpus_signature(Path(corpus_dir), exclude=self.path.parent) != self.manifest.get("signature")
 
 
 def settings_dict(model_name: str, dim: int | None, chunking: ChunkSettings) -> dict:
@@ -145,24 +145,41 @@ def current_build(index_dir: Path) -> Path | None:
     return Path(index_dir) / name
 
 
-def load_store(index_dir: Path) -> Store | None:
-    """The live build in index_dir, None if there is none; IndexCorruptError if unreadable."""
+def load_store(index_dir: Path, attempts: int = 3) -> Store | None:
+    """The live build in index_dir, None if there is none; IndexCorruptError if unreadable.
+
+    A build swapped in by a concurrent `qa index` while this one was being read (its files
+    removed under us) is not corruption: the new build is read instead."""
     index_dir = Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexCorruptError(f"index path {index_dir} is a file, not a folder; point --index (QA_INDEX) at a folder")
+    for attempt in range(attempts):
+        try:
+            build = current_build(index_dir)
+        except (OSError, UnicodeDecodeError) as e:
+            raise _corrupt(index_dir, e) from e
+        if build is None:
+            return None
+        if _built_by_other_version(build):
+            log.warning("index at %s was built by another version of qa: rebuilding it", index_dir)
+            return None
+        try:
+            return _read_build(build)
+        except Exception as e:  # numpy, json, faiss and bm25s each raise their own kinds
+            if attempt + 1 < attempts and _replaced(index_dir, build):
+                continue
+            if isinstance(e, IndexCorruptError):
+                raise
+            raise _corrupt(index_dir, e) from e
+    return None  # not reached
+
+
+def _replaced(index_dir: Path, build: Path) -> bool:
+    """Whether CURRENT now names another build than `build`."""
     try:
-        build = current_build(index_dir)
-    except (OSError, UnicodeDecodeError) as e:
-        raise _corrupt(index_dir, e) from e
-    if build is None:
-        return None
-    if _built_by_other_version(build):
-        log.warning("index at %s was built by another version of qa: rebuilding it", index_dir)
-        return None
-    try:
-        return _read_build(build)
-    except IndexCorruptError:
-        raise
-    except Exception as e:  # numpy, json, faiss and bm25s each raise their own kinds
-        raise _corrupt(index_dir, e) from e
+        return current_build(index_dir) != build
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _built_by_other_version(build: Path) -> bool:
@@ -222,11 +239,18 @@ def _read_build(build: Path) -> Store:
 
 def ensure_index(corpus_dir: Path, index_dir: Path, model_name: str,
                  chunking: ChunkSettings = ChunkSettings()) -> Store:
-    """Load the index, building or updating it first when it is missing or stale."""
+    """Load the index, building or updating it first when it is missing or stale.
+
+    A stale index this user cannot write (a shared, read-only index) is answered from as it
+    is, with a warning, rather than not at all."""
     store = load_store(index_dir)
     if store is not None:
         reason = _stale_reason(store, corpus_dir, model_name, chunking)
         if reason is None:
+            return store
+        if not _writable(index_dir):
+            log.warning("index at %s is stale (%s) but this user cannot update it: answering from it as it is",
+                        index_dir, reason)
             return store
         log.warning("index at %s is stale (%s): updating it", index_dir, reason)
     else:
@@ -234,6 +258,11 @@ def ensure_index(corpus_dir: Path, index_dir: Path, model_name: str,
     report = build_index(corpus_dir, index_dir, model_name, chunking)
     log.warning("index: %s", report.summary())
     return load_store(index_dir)
+
+
+def _writable(index_dir: Path) -> bool:
+    lock = index_dir / ".lock"
+    return os.access(index_dir, os.W_OK | os.X_OK) and (not lock.exists() or os.access(lock, os.W_OK))
 
 
 def _stale_reason(store: Store, corpus_dir: Path, model_name: str, chunking: ChunkSettings) -> str | None:
@@ -275,8 +304,8 @@ def build_index(corpus_dir: Path, index_dir: Path, model_name: str,
     index_type = resolve_index_type(index_type)
     t0 = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    signature = corpus_signature(corpus_dir)
-    docs = load_corpus(corpus_dir)
+    signature = corpus_signature(corpus_dir, exclude=index_dir)
+    docs = load_corpus(corpus_dir, exclude=index_dir)
     with _build_lock(index_dir):
         prev = None
         if not rebuild:
@@ -521,7 +550,11 @@ def _query_encoder(index_dir: Path, dest: Path, model_name: str) -> None:
     export_query_encoder(model_name, dest)
 
 
+# The names _write_build gives its folders; nothing else in an index folder is ever removed.
+_BUILD_NAME = re.compile(r"(?:\.tmp-)?b-\d{14}-[0-9a-f]{8}")
+
+
 def _remove_old_builds(index_dir: Path, keep: str) -> None:
     for p in index_dir.iterdir():
-        if p.is_dir() and p.name != keep and (p.name.startswith("b-") or p.name.startswith(".tmp-")):
+        if p.name != keep and _BUILD_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
