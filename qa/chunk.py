@@ -26,13 +26,34 @@ class ChunkSettings:
 
 
 def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
-    spans = sentence_spans(doc.text)
-    counts = [len(doc.text[a:b].split()) for a, b in spans]
+    # A chunk never crosses a page, as it never crosses a document, so its page is exact.
+    sections = [(start, end) for start, end, _ in doc.pages] or [(0, len(doc.text))]
+    chunks: list[Chunk] = []
+    for section_start, section_end in sections:
+        for window in _windows(doc.text, sentence_spans(doc.text, section_start, section_end), settings):
+            start, end = window[0][0], window[-1][1]
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc.doc_id}#{len(chunks):04d}",
+                    doc_id=doc.doc_id,
+                    text=doc.text[start:end],
+                    start=start,
+                    end=end,
+                    page=doc.page_at(start),
+                    sentences=window,
+                )
+            )
+    return chunks
+
+
+def _windows(text: str, spans: list[tuple[int, int]], settings: ChunkSettings) -> list[tuple[tuple[int, int], ...]]:
+    """The sentence spans of each chunk, in order, overlapping by settings.overlap_sentences."""
+    counts = [len(text[a:b].split()) for a, b in spans]
     # Past min_words a chunk stops before exceeding max_words; below it, it may grow to this
     # ceiling rather than end on a fragment. A chunk always takes two sentences when it can,
     # even past the ceiling, so that every adjacent pair shares a chunk.
     ceiling = settings.max_words + settings.max_words // 4
-    chunks: list[Chunk] = []
+    windows = []
     i, n = 0, len(spans)
     while i < n:
         j, words = i, 0
@@ -44,19 +65,8 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
                 break
             words += counts[j]
             j += 1
-        start, end = spans[i][0], spans[j - 1][1]
-        chunks.append(
-            Chunk(
-                chunk_id=f"{doc.doc_id}#{len(chunks):04d}",
-                doc_id=doc.doc_id,
-                text=doc.text[start:end],
-                start=start,
-                end=end,
-                page=doc.page_at(start),
-                sentences=tuple(spans[i:j]),
-            )
-        )
+        windows.append(tuple(spans[i:j]))
         if j >= n:
             break
         i = max(i + 1, j - settings.overlap_sentences)
-    return chunks
+    return windows

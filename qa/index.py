@@ -42,7 +42,7 @@ log = logging.getLogger("qa")
 
 FORMAT_VERSION = 1
 # Bumped when cleaning, sentence splitting or tokenising changes, so old builds are redone.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 CHUNK_DTYPE = np.dtype([("doc", "<i4"), ("start", "<i8"), ("end", "<i8"), ("page", "<i4"),
                         ("sent_lo", "<i8"), ("sent_hi", "<i8")])
 _ARRAY_FILES = {
@@ -122,7 +122,7 @@ class Store:
     def is_stale(self, corpus_dir: Path) -> bool:
         if not Path(corpus_dir).is_dir():
             return False  # an index shipped without its corpus is still usable
-        return corpus_signature(Path(corpus_dir)) != self.manifest.get("signature")
+        return corpus_signature(Path(corpus_dir), exclude=self.path.parent) != self.manifest.get("signature")
 
 
 def settings_dict(model_name: str, dim: int | None, chunking: ChunkSettings) -> dict:
@@ -304,8 +304,8 @@ def build_index(corpus_dir: Path, index_dir: Path, model_name: str,
     index_type = resolve_index_type(index_type)
     t0 = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    signature = corpus_signature(corpus_dir)
-    docs = load_corpus(corpus_dir)
+    signature = corpus_signature(corpus_dir, exclude=index_dir)
+    docs = load_corpus(corpus_dir, exclude=index_dir)
     with _build_lock(index_dir):
         prev = None
         if not rebuild:

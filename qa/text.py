@@ -79,7 +79,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
     Line breaks always end a sentence (headings, list items); inside a line a period ends
     one when the next word starts with a capital or digit and the word before it is not a
-    known abbreviation or a single initial.
+    known abbreviation or a single initial. A sentence longer than MAX_SENTENCE_WORDS is cut
+    into pieces (see _capped).
     """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
@@ -107,4 +108,45 @@ def _add_span(spans: list[tuple[int, int]], line: str, offset: int, a: int, b: i
     if not stripped:
         return
     lead = len(piece) - len(piece.lstrip())
-    spans.append((offset + a + lead, offset + a + lead + len(stripped)))
+    spans.extend((offset + s, offset + e) for s, e in _capped(line, a + lead, a + lead + len(stripped)))
+
+
+# A sentence is what an answer quotes, so a line without sentence punctuation (a table dump,
+# a run-on list) must not become one 2,000-word "sentence". 80 words is the chunk budget
+# (ChunkSettings.max_words), so a piece always fits in one passage, and it is above the
+# longest real sentence of the seed corpus (75 words), whose sentences stay as they were.
+MAX_SENTENCE_WORDS = 80
+_WORD_SPAN = re.compile(r"\S+")
+# How good a place the end of a word is to cut a long sentence: after ";", then after ":" or
+# before a dash, then after ",".
+_CUT_AFTER = {";": 3, ":": 2, ",": 1}
+_DASHES = {"-", "–", "—", "|"}
+
+
+def _capped(line: str, a: int, b: int) -> list[tuple[int, int]]:
+    """line[a:b] as pieces of at most MAX_SENTENCE_WORDS words, cut between words.
+
+    Pieces are balanced (ceil(n / MAX) of them, near-equal in size) and each cut moves to
+    the best separator within half a piece before the balanced point.
+    """
+    tokens = [(a + m.start(), a + m.end()) for m in _WORD_SPAN.finditer(line[a:b])]
+    pieces = []
+    first = 0
+    while len(tokens) - first > MAX_SENTENCE_WORDS:
+        left = len(tokens) - first
+        size = -(-left // -(-left // MAX_SENTENCE_WORDS))  # balanced piece size, <= MAX
+        best, best_rank = first + size, 0
+        for k in range(first + size, first + size // 2, -1):  # a piece is tokens[first:k]
+            rank = _cut_rank(line, tokens[k - 1], tokens[k])
+            if rank > best_rank:
+                best, best_rank = k, rank
+        pieces.append((tokens[first][0], tokens[best - 1][1]))
+        first = best
+    pieces.append((tokens[first][0], b))
+    return pieces
+
+
+def _cut_rank(line: str, word: tuple[int, int], next_word: tuple[int, int]) -> int:
+    if line[next_word[0]:next_word[1]] in _DASHES:
+        return 2
+    return _CUT_AFTER.get(line[word[1] - 1], 0)

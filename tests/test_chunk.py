@@ -4,8 +4,8 @@ import pytest
 
 from qa.chunk import ChunkSettings, chunk_document
 from qa.ingest import load_corpus
-from qa.text import sentence_spans
-from tests.conftest import SEED_CORPUS
+from qa.text import MAX_SENTENCE_WORDS, sentence_spans
+from tests.conftest import SEED_CORPUS, make_pdf
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +47,43 @@ def test_settings_are_validated():
         ChunkSettings(min_words=90, max_words=80)
     with pytest.raises(ValueError, match="-1"):
         ChunkSettings(overlap_sentences=-1)
+
+
+def test_chunks_never_cross_a_page(tmp_path):
+    make_pdf(tmp_path / "report.pdf", [
+        "Baidu is a search company. It is based in Beijing.",
+        "Pinduoduo was founded by Colin Huang in 2015. It sells farm produce.",
+        "Short page.",
+    ])
+    doc = load_corpus(tmp_path)[0]
+    chunks = chunk_document(doc)
+    assert [(c.text, c.page) for c in chunks] == [
+        ("Baidu is a search company. It is based in Beijing.", 1),
+        ("Pinduoduo was founded by Colin Huang in 2015. It sells farm produce.", 2),
+        ("Short page.", 3),
+    ]
+
+
+def test_pdf_citation_gives_the_page_of_the_answer(tmp_path):
+    from qa import ask
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_pdf(corpus / "report.pdf", [
+        "Baidu is a search company. It is based in Beijing and runs the Apollo programme.",
+        "Pinduoduo was founded by Colin Huang in 2015. It sells farm produce online.",
+    ])
+    ans = ask("Who founded Pinduoduo?", corpus=corpus, index=tmp_path / "index")
+    assert "Colin Huang" in ans.answer
+    cited = [c for c in ans.citations if c.answer_start is not None]
+    assert cited and all(c.page == 2 for c in cited), [(c.text, c.page) for c in cited]
+
+
+def test_a_line_without_sentence_punctuation_gives_sentence_sized_chunks(tmp_path):
+    row = " ".join(f"Tencent item {i} revenue {i * 7} million yuan" for i in range(300))
+    (tmp_path / "dump.txt").write_text("Tencent data dump\n\n" + row + "\n")
+    doc = load_corpus(tmp_path)[0]
+    for c in chunk_document(doc):
+        assert doc.text[c.start:c.end] == c.text
+        assert all(len(doc.text[a:b].split()) <= MAX_SENTENCE_WORDS for a, b in c.sentences)
+        assert len(c.text.split()) <= 2 * MAX_SENTENCE_WORDS

@@ -1,10 +1,17 @@
+import codecs
+import ctypes
 import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from qa.errors import EmptyCorpusError
-from qa.ingest import load_corpus
-from tests.conftest import SEED_CORPUS, make_pdf
+from qa.ingest import corpus_files, load_corpus
+from tests.conftest import DATA, ROOT, SEED_CORPUS, make_pdf
 
 
 def test_seed_corpus_metadata_comes_from_sources_toml():
@@ -60,3 +67,117 @@ def test_empty_or_missing_corpus_is_a_clear_error(tmp_path):
         load_corpus(tmp_path)
     with pytest.raises(EmptyCorpusError, match="not found"):
         load_corpus(tmp_path / "nope")
+
+
+# Made by pypdf 7.1 (with the `cryptography` package, which qa does not depend on) from
+# make_pdf(path, ["Baidu page one.", "Tencent page two."]):
+#     writer = PdfWriter(clone_from=path); writer.encrypt("", algorithm="AES-256"); writer.write(out)
+AES_PDF = DATA / "aes256_empty_password.pdf"
+
+
+def test_pdfs_pypdf_cannot_open_are_skipped_with_one_warning_each(tmp_path, caplog):
+    from pypdf import PdfWriter
+
+    (tmp_path / "good.txt").write_text("Alibaba runs Taobao.")
+    shutil.copy(AES_PDF, tmp_path / "aes.pdf")
+    make_pdf(tmp_path / "plain.pdf", ["Secret Huawei plans."])
+    writer = PdfWriter(clone_from=tmp_path / "plain.pdf")
+    writer.encrypt("secret", algorithm="RC4-128")  # RC4 needs no extra package
+    writer.write(tmp_path / "locked.pdf")
+    (tmp_path / "plain.pdf").unlink()
+    with caplog.at_level(logging.WARNING):
+        docs = load_corpus(tmp_path)
+    assert [d.doc_id for d in docs] == ["good.txt"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2 and all("\n" not in m for m in messages)
+    assert any("aes.pdf" in m and "encrypted" in m and "cryptography" in m for m in messages), messages
+    assert any("locked.pdf" in m and "encrypted" in m for m in messages), messages
+
+
+def test_pypdf_complaints_never_reach_the_terminal(tmp_path):
+    (tmp_path / "good.txt").write_text("Alibaba runs Taobao.")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    # No logging set up, as in any program that calls load_corpus: a record that no handler
+    # takes is printed bare on stderr by logging's last-resort handler.
+    code = f"from qa.ingest import load_corpus; load_corpus({str(tmp_path)!r})"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    lines = (out.stdout + out.stderr).splitlines()
+    assert lines == ["skipping broken.pdf: unreadable PDF (Stream has ended unexpectedly)"], lines
+
+
+def _without_root_file_access() -> None:
+    """Drop the capabilities that let root read any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH)
+    from this process's bounding set, so the program it executes meets file permissions as
+    any user would; root is not exempt from them otherwise."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "cannot drop capability %d" % cap)
+
+
+def test_unreadable_files_and_folders_are_skipped_with_a_warning(tmp_path):
+    (tmp_path / "good.txt").write_text("Alibaba runs Taobao.")
+    (tmp_path / "secret.txt").write_text("Tencent's secret plans.")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "inner.txt").write_text("Huawei's locked plans.")
+    (tmp_path / "secret.txt").chmod(0)
+    (tmp_path / "locked").chmod(0)
+    code = (
+        "import logging, sys; from qa.ingest import load_corpus\n"
+        "logging.basicConfig(format='%(message)s', stream=sys.stdout)\n"
+        f"print(*[d.doc_id for d in load_corpus({str(tmp_path)!r})])"
+    )
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                             preexec_fn=_without_root_file_access if os.geteuid() == 0 else None)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "skipping folder locked: cannot list it (Permission denied)",
+        "skipping secret.txt: cannot read it (Permission denied)",
+        "good.txt",
+    ]
+
+
+def test_index_and_hidden_folders_inside_the_corpus_are_not_part_of_it(tmp_path):
+    from qa.embed import DEFAULT_MODEL
+    from qa.index import build_index, load_store
+
+    corpus = tmp_path / "corpus"
+    (corpus / ".git").mkdir(parents=True)
+    (corpus / ".git" / "notes.txt").write_text("Not a source.")
+    (corpus / "a.txt").write_text("Meituan delivers food in Beijing.")
+    index = corpus / "idx"
+    assert [f.doc_id for f in corpus_files(corpus)] == ["a.txt"]
+    report = build_index(corpus, index, DEFAULT_MODEL)
+    assert (report.added, report.chunks) == (1, 1)
+    assert [f.doc_id for f in corpus_files(corpus, exclude=index)] == ["a.txt"]
+    assert len(corpus_files(corpus)) > 1  # the index's own files, without the exclusion
+    assert not load_store(index).is_stale(corpus)  # so a later ask does not rebuild
+    report = build_index(corpus, index, DEFAULT_MODEL)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (0, 0, 0, 1)
+
+
+def test_html_table_cells_and_list_items_keep_apart(tmp_path):
+    (tmp_path / "t.html").write_text(
+        "<html><body><table><caption>Revenue 2023</caption>"
+        "<tr><th>Company</th><th>Revenue</th></tr>"
+        "<tr><td>Tencent</td><td>482 billion yuan</td></tr></table>"
+        "<ul><li>WeChat</li><li>QQ</li></ul><dl><dt>Hunyuan</dt><dd>a large model</dd></dl></body></html>")
+    text = load_corpus(tmp_path)[0].text
+    assert text.split("\n\n") == ["Revenue 2023", "Company | Revenue", "Tencent | 482 billion yuan",
+                                  "WeChat", "QQ", "Hunyuan", "a large model"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-8"])
+def test_text_with_a_byte_order_mark_is_decoded(tmp_path, caplog, encoding):
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+           "utf-32-le": codecs.BOM_UTF32_LE, "utf-8": codecs.BOM_UTF8}.get(encoding, b"")
+    text = "Huawei’s Shenzhen campus — 华为.\nIt opened in 2019."
+    (tmp_path / "notes.txt").write_bytes(bom + text.encode(encoding))
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        docs = load_corpus(tmp_path)
+    assert docs[0].text == "Huawei’s Shenzhen campus — 华为. It opened in 2019."
+    assert docs[0].title == docs[0].text
+    assert not caplog.records

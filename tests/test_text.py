@@ -1,4 +1,4 @@
-from qa.text import sentence_spans, tokenize, words
+from qa.text import MAX_SENTENCE_WORDS, sentence_spans, tokenize, words
 
 
 def sentences(text):
@@ -38,3 +38,25 @@ def test_stopwords_are_bm25s_list_read_without_importing_bm25s():
 
     assert text.STOPWORDS_EN_PLUS == STOPWORDS_EN_PLUS
     assert "the" in text.STOPWORDS and "ma" not in text.STOPWORDS
+
+
+def test_an_over_long_sentence_is_cut_between_words_at_its_separators():
+    clause = "Tencent runs WeChat and QQ for the users of many cities in China"  # 13 words
+    long = ", ".join([clause] * 4) + "; " + ", ".join([clause] * 4) + " and more"
+    text = "Intro. " + long + "\nNext line."
+    spans = sentence_spans(text)
+    got = [text[a:b] for a, b in spans]
+    assert got[0] == "Intro." and got[-1] == "Next line."
+    pieces = got[1:-1]
+    assert all(text[a:b] == text[a:b].strip() for a, b in spans)
+    assert " ".join(pieces) == long  # nothing lost, cut only between words
+    assert len(pieces) == 2 and pieces[0].endswith(";")  # the ";" wins over the commas
+    assert all(len(p.split()) <= MAX_SENTENCE_WORDS for p in pieces)
+    at_the_cap = " ".join(["word"] * MAX_SENTENCE_WORDS) + "."
+    assert sentences(at_the_cap) == [at_the_cap]
+
+
+def test_a_line_without_punctuation_is_cut_into_balanced_pieces():
+    line = " ".join(f"w{i}" for i in range(2 * MAX_SENTENCE_WORDS + 1))
+    sizes = [len(line[a:b].split()) for a, b in sentence_spans(line)]
+    assert len(sizes) == 3 and sum(sizes) == 2 * MAX_SENTENCE_WORDS + 1 and max(sizes) - min(sizes) <= 1
