@@ -99,10 +99,14 @@ def load_corpus(corpus_dir: Path, exclude: Path | None = None) -> list[Document]
     corpus_dir = Path(corpus_dir)
     sources = load_sources(corpus_dir)
     docs = []
-    for f in corpus_files(corpus_dir, exclude, warn=True):
+    files = corpus_files(corpus_dir, exclude, warn=True)
+    for f in files:
         doc = load_document(f.path, f.doc_id, sources.get(f.doc_id, {}))
         if doc is not None:
             docs.append(doc)
+    # A misspelt or renamed file in sources.toml would otherwise lose its metadata silently.
+    for doc_id in sorted(sources.keys() - {f.doc_id for f in files}):
+        log.warning("%s: %r names no file in %s", SOURCES_FILE, doc_id, corpus_dir)
     if not docs:
         raise EmptyCorpusError(
             f"no readable documents in {corpus_dir} (supported: {', '.join(sorted(SUPPORTED))})"

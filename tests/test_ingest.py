@@ -181,3 +181,14 @@ def test_text_with_a_byte_order_mark_is_decoded(tmp_path, caplog, encoding):
     assert docs[0].text == "Huawei’s Shenzhen campus — 华为. It opened in 2019."
     assert docs[0].title == docs[0].text
     assert not caplog.records
+
+
+def test_a_sources_entry_for_a_missing_file_is_warned_about(tmp_path, caplog):
+    (tmp_path / "tencent.txt").write_text("Tencent runs WeChat.\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '["tencent.txt"]\ntitle = "Tencent notes"\n\n["tencnet-2020.txt"]\ntitle = "A typo"\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        docs = load_corpus(tmp_path)
+    assert [d.title for d in docs] == ["Tencent notes"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("'tencnet-2020.txt' names no file" in m for m in messages), messages
