@@ -126,12 +126,14 @@ def _done_jsonl(path: Path, text: str, header: list[str]) -> tuple[dict[str, boo
 def _done_csv(path: Path, text: str, header: list[str]) -> tuple[dict[str, bool], int]:
     done: dict[str, bool] = {}
     consumed = 0
-    lines = io.StringIO(text, newline="").readlines()
+    last_line = ""  # the line the reader took last: whether a row ended on a line end is read here,
+    # not off text[:consumed], which copied the text once a row (30 MB x 4,000 rows took 72 s)
 
     def feed() -> Iterator[str]:
-        nonlocal consumed
-        for line in lines:
+        nonlocal consumed, last_line
+        for line in io.StringIO(text, newline=""):
             consumed += len(line)
+            last_line = line
             yield line
 
     reader = csv.reader(feed())
@@ -145,7 +147,7 @@ def _done_csv(path: Path, text: str, header: list[str]) -> tuple[dict[str, bool]
                                         "input file?); rerun without --resume or pick a new -o file")
         good_end = consumed
         for cells in reader:
-            complete = text[:consumed].endswith(("\n", "\r")) and len(cells) == len(header)
+            complete = last_line.endswith(("\n", "\r")) and len(cells) == len(header)
             if not complete:
                 if consumed < len(text):
                     raise BatchInputError(path, f"line {reader.line_num} is not a complete row; "
