@@ -297,6 +297,11 @@ def test_exit_code_0_when_every_row_is_answered_or_abstained(tmp_path, fake):
     ("q.csv", "id,text,analyst\n1,What is Alipay?,Ann\n", "no 'question' column"),
     ("q.csv", "", "is empty"),
     ("q.csv", "\n\n", "is empty"),
+    ("q.csv", "id,question\n", "holds no questions"),
+    ("q.txt", "", "holds no questions"),
+    ("q.txt", "\n# only a comment\n\n", "holds no questions"),
+    ("q.jsonl", "", "holds no questions"),
+    ("q.jsonl", "\n  \n", "holds no questions"),
 ])
 def test_exit_code_2_for_unusable_input_names_the_file_and_the_problem(tmp_path, fake, name, content, problem):
     src = tmp_path / name
@@ -324,7 +329,7 @@ def test_exit_code_2_for_a_directory_an_unknown_output_extension_or_resume_to_st
     result = cli(src, "-o", tmp_path / "a.json")
     assert result.exit_code == 2 and "unknown output extension '.json'" in result.stderr
     result = cli(src, "--resume")
-    assert result.exit_code == 2 and "--resume needs an output file" in result.stderr
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --resume needs an output file")
     same = write(tmp_path / "q.jsonl", '{"question": "What is Alipay?"}\n')
     result = cli(same, "-o", same)
     assert result.exit_code == 2 and "is the input file too" in result.stderr
@@ -576,6 +581,22 @@ def test_batch_of_the_example_file_matches_ask_row_for_row(real_index, tmp_path)
         expected = without_timing(ask(src.question, k=3, **real_index).to_dict())
         assert {key: row[key] for key in expected} == expected
         assert row["abstained"] or (row["answer"] and row["citations"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variable, value, message", [
+    ("QA_ENCODE_WORKERS", "abc", "QA_ENCODE_WORKERS must be an integer >= 1, got 'abc'"),
+    ("QA_BACKEND", "bogus", "QA_BACKEND must be 'onnx' or 'torch', got 'bogus'"),  # was silently ignored
+])
+def test_a_bad_setting_is_one_line_and_exit_code_2(real_index, tmp_path, variable, value, message):
+    import os
+
+    src = write(tmp_path / "q.txt", "".join(f"What is Cainiao, take {i}?\n" for i in range(40)))
+    qa = Path(sys.executable).with_name("qa")
+    r = subprocess.run([str(qa), "batch", str(src), "-o", str(tmp_path / "a.jsonl"), "-q",
+                        "--corpus", str(real_index["corpus"]), "--index", str(real_index["index"])],
+                       capture_output=True, text=True, env={**os.environ, variable: value})
+    assert (r.returncode, r.stderr) == (2, f"Error: {message}\n")
 
 
 @pytest.mark.slow
