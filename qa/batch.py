@@ -190,6 +190,8 @@ Input, by extension:
   .jsonl  objects with 'question', optional 'id'; other keys are
           carried through
 Output, by the extension of -o: .jsonl (default, stdout) or .csv.
+In .csv output a text cell starting with = + - @ (a spreadsheet
+formula) gets a ' in front; .jsonl keeps every text verbatim.
 
 \b
 Exit codes: 0 every row answered or abstained; 1 some rows had

@@ -206,6 +206,31 @@ def test_csv_output_columns_and_cells(tmp_path, fake):
     assert abstained["abstained"] == "true" and abstained["answer"] == ""
 
 
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_get_a_quote_and_jsonl_stays_verbatim(
+        tmp_path, fake, monkeypatch):
+    def formula_answer(question: str, k: int) -> Answer:
+        cite = Citation(n=1, doc_id="@evil.txt", title="=HYPERLINK(\"http://x\",\"click\")",
+                        text="+cmd|' /C calc'!A0 and more", start=0, end=9, page=None, score=0.5)
+        return Answer(question=question, answer="-2+3 is the answer", abstained=False, confidence=0.9,
+                      citations=(cite,), elapsed_ms=1.0)
+
+    monkeypatch.setattr(batch, "ask_stream", lambda qs, k=5, **kw: iter([formula_answer(q, k) for q in qs]))
+    src = write(tmp_path / "q.csv", 'id,question,note\n=x,"What is Alipay?",-3\n')
+    run_batch(src, tmp_path / "a.csv", k=1, quiet=True)
+    (row,) = read_csv(tmp_path / "a.csv")
+    assert row["answer"] == "'-2+3 is the answer"
+    assert row["citation_1_title"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert row["citation_1_doc_id"] == "'@evil.txt"
+    assert row["citation_1_passage"] == "'+cmd|' /C calc'!A0 and more"
+    assert row["note"] == "-3" and row["id"] == "=x"  # a plain number stays; the id is kept for --resume
+    assert json.loads(row["citations_json"])[0]["title"].startswith("=HYPERLINK")  # starts with [, safe
+    run_batch(src, tmp_path / "a.jsonl", k=1, quiet=True)
+    (obj,) = read_jsonl(tmp_path / "a.jsonl")
+    assert obj["answer"] == "-2+3 is the answer" and obj["citations"][0]["title"].startswith("=HYPERLINK")
+    summary = run_batch(src, tmp_path / "a.csv", k=1, quiet=True, resume=True)
+    assert summary.skipped == 1
+
+
 def test_jsonl_input_to_csv_output_has_the_union_of_carried_keys(tmp_path, fake):
     src = write(tmp_path / "q.jsonl",
                 '{"question": "What is Alipay?", "a": 1}\n{"question": "What is Apollo?", "b": [2]}\n')
