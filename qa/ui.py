@@ -286,7 +286,7 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
     """
     import gradio as gr
 
-    from qa.api import AskGate, Busy
+    from qa.api import BAD_REQUEST_TITLE, BUSY_TITLE, AskGate, Busy
     from qa.engine import validate_k, validate_question
     from qa.errors import QAError
 
@@ -306,10 +306,17 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
     async def ask(question: str, k: int = DEFAULT_K) -> dict:
         """Answer one question from the documents. Returns Answer.to_dict(): the verbatim
         answer sentence (or None when the documents do not say), confidence and citations."""
+        # The titles tell AskErrorStatus (qa.api) which status a direct POST's error gets; a
+        # caller's mistake or a busy server is not logged with a traceback.
         try:
             question, k = validate_question(question), validate_k(k)
+        except ValueError as e:  # QuestionError is one
+            raise gr.Error(str(e), title=BAD_REQUEST_TITLE, print_exception=False) from e
+        try:
             return (await gate.ask(question, k=k)).to_dict()
-        except (QAError, ValueError, Busy) as e:
+        except Busy as e:
+            raise gr.Error(str(e), title=BUSY_TITLE, print_exception=False) from e
+        except (QAError, ValueError) as e:  # the engine cannot answer (a broken index): a 500
             raise gr.Error(str(e)) from e
 
     with gr.Blocks(title="qa · ask the documents", analytics_enabled=False) as app:
@@ -396,16 +403,21 @@ def launch_app(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
     """Start the server (localhost, no share link) with the theme and CSS; returns its URL.
 
     Gradio 6 takes the theme and CSS at launch(), not in Blocks(), hence this helper. `routes`
-    (FastAPI routes, e.g. `qa.api.api_routes(engine)`) are served first, beside Gradio's own:
-    launch() passes app_kwargs to the FastAPI app it creates.
+    (FastAPI routes, e.g. `qa.api.api_routes(engine)`) are served first, beside Gradio's own,
+    and `AskErrorStatus` gives a direct POST to /ask a 400 or 503 for a bad question or a busy
+    server: launch() passes app_kwargs to the FastAPI app it creates.
     """
     import gradio as gr
+    from starlette.middleware import Middleware
+
+    from qa.api import AskErrorStatus
 
     _, local_url, _ = app.launch(
         server_name=host, server_port=port, share=False, inbrowser=False, quiet=quiet,
         prevent_thread_lock=prevent_thread_lock, show_error=True, ssr_mode=False,
         theme=gr.themes.Soft(primary_hue="indigo", font=SYSTEM_FONTS, font_mono=SYSTEM_MONO_FONTS),
-        css=CSS, footer_links=["api"], enable_monitoring=False, app_kwargs={"routes": list(routes)} if routes else None,
+        css=CSS, footer_links=["api"], enable_monitoring=False,
+        app_kwargs={"routes": list(routes), "middleware": [Middleware(AskErrorStatus)]},
     )
     return local_url
 

@@ -517,11 +517,23 @@ def test_ask_endpoint_answers_a_direct_post_without_the_queue(server):
     (["   ", 5], "question is empty"),
     (["What is Cainiao?", 0], "k must be an integer >= 1, got 0"),
 ])
-def test_a_direct_post_with_bad_input_gets_the_reason(server, data, message):
+def test_a_direct_post_with_bad_input_gets_the_reason(server, data, message, capfd):
+    """A 400 with the message, not Gradio's 500 for any failure; the server logs no traceback.
+    The queued form gets the same message as its error event."""
+    import urllib.request
+
     calls = len(server.engine.calls)
     status, got = run_ask(server.url, {"data": data})
-    assert status != 200 and message in got["error"], got
+    assert status == 400 and message in got["error"], (status, got)
     assert len(server.engine.calls) == calls  # refused before it took a place
+    req = urllib.request.Request(server.url.rstrip("/") + "/gradio_api/call/ask", data=json.dumps({"data": data}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        event_id = json.loads(r.read())["event_id"]
+    with urllib.request.urlopen(f"{server.url.rstrip('/')}/gradio_api/call/ask/{event_id}", timeout=60) as r:
+        event, payload = r.read().decode().split("\n")[:2]
+    assert event == "event: error" and message in json.loads(payload.removeprefix("data: "))["error"]
+    assert "Traceback" not in capfd.readouterr().err
 
 
 @pytest.mark.slow
@@ -552,7 +564,7 @@ def test_a_full_api_says_busy_and_recovers():
         time.sleep(0.5)  # the second is now waiting for the one worker
         assert len(engine.calls) == 1
         status, got = run_ask(url, {"data": ["one too many", 5]})
-        assert status != 200 and "busy" in got["error"] and "try again" in got["error"], got
+        assert status == 503 and "busy" in got["error"] and "try again" in got["error"], (status, got)
         gate.set()
         first.join(60), second.join(60)
         assert sorted(s for s, _ in replies) == [200, 200]
