@@ -231,6 +231,15 @@ def render_question(question: str) -> str:
     return f'<div class="qa-question">{esc(shown)}</div>'
 
 
+def header_markdown(documents: int) -> str:
+    """The chat's heading, with how many documents are indexed."""
+    return (
+        "## Ask the documents\n"
+        f"Answers are sentences quoted verbatim from {documents} document{'s' if documents != 1 else ''} "
+        "about Chinese tech companies, with their sources. When the documents do not say, the reply says so."
+    )
+
+
 def document_choices(documents: Sequence[dict]) -> list[tuple[str, str]]:
     """(label, doc_id) pairs for the document filter. Labels are plain text (not HTML)."""
     titles = [d.get("title") or d["doc_id"] for d in documents]
@@ -320,12 +329,7 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
             raise gr.Error(str(e)) from e
 
     with gr.Blocks(title="qa · ask the documents", analytics_enabled=False) as app:
-        gr.Markdown(
-            "## Ask the documents\n"
-            f"Answers are sentences quoted verbatim from {len(documents)} document"
-            f"{'s' if len(documents) != 1 else ''} about Chinese tech companies, with their sources. "
-            "When the documents do not say, the reply says so."
-        )
+        header = gr.Markdown(header_markdown(len(documents)), elem_id="qa-header")
         context = gr.State(None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
@@ -374,9 +378,12 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
         # did. gradio_client always joins the queue (POST /queue/join + event stream), so for it
         # the queue's size and the "engine" concurrency group still apply, then the gate.
         gr.api(ask, api_name="ask", concurrency_id="engine", concurrency_limit=concurrency, queue=False)
-        # Each page load lists the documents indexed now (a served corpus may have grown).
-        app.load(lambda: gr.Dropdown(choices=document_choices(engine.documents)), outputs=[docs],
-                 api_visibility="private", queue=False)
+        # Each page load lists and counts the documents indexed now (a served corpus may have grown).
+        def current_documents():
+            now = list(engine.documents)
+            return gr.Dropdown(choices=document_choices(now)), header_markdown(len(now))
+
+        app.load(current_documents, outputs=[docs, header], api_visibility="private", queue=False)
     skip_unused_gradio_work()
     app.queue(max_size=max_queue, default_concurrency_limit=concurrency)
     return app

@@ -736,12 +736,14 @@ def test_browser_filter_lists_a_file_added_while_the_server_runs(browser, seed_c
             return found
 
         chat = open_chat(browser, url)
-        assert len(options(chat.page)) == 2
+        assert len(options(chat.page)) == 2 and "verbatim from 2 documents" in chat.page.inner_text("body")
         (corpus / "pdd.txt").write_text("Pinduoduo grew its agricultural sales to 270 billion yuan in 2020. "
                                         "It links farmers with buyers.")
         chat.page.reload()
         chat.page.wait_for_selector("#qa-docs input")
         assert len(options(chat.page)) == 3
+        # The heading counts the same documents as the filter (it said 2 until a restart).
+        chat.page.wait_for_function("document.body.innerText.includes('verbatim from 3 documents')", timeout=10_000)
         chat.page.close()
     finally:
         app.close()
