@@ -434,16 +434,44 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, corpus: Any = None
     (qa.api) until interrupted."""
     from qa.api import ASK_PATH, api_routes
     from qa.engine import LiveEngine
+    from qa.errors import QAError
 
+    check_port(host, port)  # before the engine loads, so a taken port fails at once
     # Looked up per question, so corpus edits are indexed and answered without a restart.
     engine = LiveEngine(corpus, index)
     # The model loads lazily on the first encode; pay that now, not on the first visitor.
     engine.ask("What is this about?", k=1)
     app = build_app(engine)
     routes = api_routes(engine, concurrency=CONCURRENCY_LIMIT, max_waiting=QUEUE_MAX_SIZE)
+    try:
+        launch_app(app, host, port, routes=routes, prevent_thread_lock=True)
+    except OSError as e:  # Gradio says "Cannot find empty port" whatever stopped the server
+        raise QAError(f"cannot serve on {host}:{port}: the server did not start (port taken meanwhile?)") from e
     click.echo(f"qa: {len(engine.documents)} documents, chat at http://{host}:{port}/, "
                f"JSON at http://{host}:{port}{ASK_PATH} (Ctrl+C to stop)", err=True)
-    launch_app(app, host, port, routes=routes)
+    app.block_thread()
+
+
+def check_port(host: str, port: int) -> None:
+    """QAError, in one line, when nothing can listen on host:port (the port is taken, or the
+    host is not this machine's)."""
+    import errno
+    import socket
+
+    from qa.errors import QAError
+
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as e:
+        raise QAError(f"cannot serve on {host}:{port}: unknown host ({e.strerror})") from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise QAError(f"port {port} is already in use on {host}; pick another with --port") from None
+            raise QAError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
 
 
 @click.command("serve")
@@ -457,11 +485,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, corpus: Any = None
               help="Index folder (env QA_INDEX; default ./index).")
 def serve_command(host: str, port: int, corpus: str | None, index_dir: str | None) -> None:
     """Start the web chat (with its /ask API and the JSON route /api/ask) on http://HOST:PORT."""
-    from qa.errors import QAError
+    from qa.cli import exit_on_user_errors  # here, not at the top: qa.cli imports this module
 
-    try:
+    with exit_on_user_errors():
         serve(host=host, port=port, corpus=corpus, index=index_dir)
-    except (QAError, ValueError) as e:
-        raise click.ClickException(str(e)) from e
-    except OSError as e:  # typically the port is taken
-        raise click.ClickException(f"cannot serve on {host}:{port}: {e} (try --port)") from e
