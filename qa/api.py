@@ -14,7 +14,8 @@ Questions run on `concurrency` worker threads (2 cores: 1 to 4 measured alike, w
 up to `max_waiting` more wait their turn, and beyond that the reply is 503 "busy", as the
 chat's full queue does. The chat's own queue keeps its own limit (qa.ui.CONCURRENCY_LIMIT).
 Errors are JSON `{"error": message}`: 400 for a bad body, question, k or doc id (with the bad
-value), 503 when busy, 500 for an engine failure (logged with its traceback).
+value), 503 when busy, 500 for an engine failure (logged with its traceback). `AskErrorStatus`
+gives a direct POST to the Gradio /ask API the same 400 and 503.
 """
 # No `from __future__ import annotations` here: FastAPI reads the handlers' annotations
 # (`request: Request`) at runtime, and Request is imported lazily, inside api_routes().
@@ -93,6 +94,52 @@ class AskGate:
                 self.pool, lambda: self.engine.ask(question, k=k, docs=docs))
         finally:
             self.in_flight -= 1
+
+
+# Titles of the gr.Error the Gradio /ask API raises (qa.ui.build_app), read by AskErrorStatus.
+BAD_REQUEST_TITLE = "Bad request"
+BUSY_TITLE = "Busy"
+_STATUS_BY_TITLE = {BAD_REQUEST_TITLE: 400, BUSY_TITLE: 503}
+_DIRECT_ASK_PATHS = ("/gradio_api/run/ask", "/gradio_api/api/ask")
+
+
+class AskErrorStatus:
+    """ASGI middleware for the Gradio app: a direct POST to the /ask API whose gr.Error is a bad
+    question or k gets 400, a busy server 503 (with Retry-After), instead of Gradio's 500 for
+    every failure, which callers read as a server fault. The body, {"error": message, ...}, is
+    Gradio's own; other requests and successful replies pass through untouched."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") not in _DIRECT_ASK_PATHS:
+            return await self.app(scope, receive, send)
+        held: dict | None = None  # a 500's start message, kept until its body says which error it is
+        body = b""
+
+        async def send_with_status(message):
+            nonlocal held, body
+            if message["type"] == "http.response.start" and message["status"] == 500:
+                held = message
+                return
+            if held is None:
+                return await send(message)
+            body += message.get("body", b"")
+            if message.get("more_body"):
+                return
+            try:
+                title = json.loads(body).get("title")
+            except (ValueError, AttributeError):
+                title = None
+            status = _STATUS_BY_TITLE.get(title, 500)
+            headers = list(held.get("headers", []))
+            if status == 503:
+                headers.append((b"retry-after", b"1"))
+            await send({**held, "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, send_with_status)
 
 
 def api_routes(engine, *, concurrency: int = 2, max_waiting: int = 16) -> list:

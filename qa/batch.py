@@ -5,7 +5,8 @@ Reads questions from .txt, .csv or .jsonl, answers them with `ask_stream()`, and
 with an `error` field and the run goes on. Each chunk is written and flushed as one piece, so
 a crash keeps every finished row and `--resume` skips the ids already in the output file.
 
-Exit codes: 0 every row answered or abstained; 1 some rows had errors; 2 unusable input.
+Exit codes: 0 every row answered or abstained; 1 some rows had errors; 2 unusable input (a file
+with no questions included), a bad option or setting, or an engine that cannot start.
 """
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from qa.batch_output import (
     OUTPUT_FORMATS, csv_line, open_output, csv_cells, csv_header, done_rows, output_format, output_record, render,
 )
 from qa.engine import ask_many, ask_stream, get_engine, validate_k
-from qa.errors import QAError
 
 __all__ = [
     "BatchInputError", "BatchSummary", "INPUT_FORMATS", "InputRow", "InputTable", "OUTPUT_FORMATS", "batch_command",
@@ -80,7 +80,8 @@ def run_batch(
 ) -> BatchSummary:
     """Answer every question in `input_path` and write the rows to `output_path` (None or "-":
     jsonl on stdout). Progress and the summary go to stderr. Raises BatchInputError for an
-    unusable input; the returned summary's `exit_code` is 1 when some rows had errors."""
+    unusable input (one with no questions too), ValueError for a bad argument; the returned
+    summary's `exit_code` is 1 when some rows had errors."""
     t0 = time.perf_counter()
     k = validate_k(k)
     input_path = Path(input_path)
@@ -88,7 +89,8 @@ def run_batch(
     fmt = output_format(output_path)
     out_path = None if to_stdout else Path(output_path)
     if resume and out_path is None:
-        raise BatchInputError("-", "--resume needs an output file (-o OUTPUT) to resume into")
+        raise ValueError("--resume needs an output file to resume into (-o OUTPUT); output written to stdout "
+                         "cannot be resumed")
     if out_path is not None and out_path.resolve() == input_path.resolve():
         raise BatchInputError(out_path, "is the input file too; pick another -o file")
 
@@ -97,8 +99,6 @@ def run_batch(
     note = (lambda msg: None) if quiet else (lambda msg: click.echo(f"qa batch: {msg}", err=True))
     for old, new in table.renamed.items():
         note(f"input column {old!r} is written as {new!r} (the output has its own {old!r})")
-    if not table.rows:
-        note(f"{input_path} holds no questions")
 
     header = csv_header(table.columns, k)
     done: dict[str, bool] = {}
@@ -190,10 +190,13 @@ Input, by extension:
   .jsonl  objects with 'question', optional 'id'; other keys are
           carried through
 Output, by the extension of -o: .jsonl (default, stdout) or .csv.
+In .csv output a text cell starting with = + - @ (a spreadsheet
+formula) gets a ' in front; .jsonl keeps every text verbatim.
 
 \b
 Exit codes: 0 every row answered or abstained; 1 some rows had
-errors (the others are written); 2 unusable input, or the engine
+errors (the others are written); 2 unusable input (a file with
+no questions included), a bad option or setting, or the engine
 could not start.""")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -215,10 +218,14 @@ def batch_command(ctx: click.Context, input_path: Path, output_path: Path | None
     input row, written in input order as the answers come. A broken row gets an
     'error' field and the run goes on. If a run stops, --resume picks it up.
     """
+    from qa.cli import exit_on_user_errors  # here, not at the top: qa.cli imports this module
+
     try:
-        summary = run_batch(input_path, output_path, k=k, resume=resume, quiet=quiet, corpus=corpus, index=index)
-    except QAError as e:  # BatchInputError, or an engine that cannot start (no corpus, bad index)
-        raise _Exit2(str(e)) from e
+        # BatchInputError, a bad option or setting (QA_ENCODE_WORKERS=abc), or an engine that
+        # cannot start (no corpus, bad index): one line and exit code 2.
+        with exit_on_user_errors(exit_code=2):
+            summary = run_batch(input_path, output_path, k=k, resume=resume, quiet=quiet, corpus=corpus,
+                                index=index)
     except KeyboardInterrupt:
         click.echo("qa batch: interrupted; finished rows are kept, rerun with --resume to continue", err=True)
         ctx.exit(130)
@@ -227,7 +234,3 @@ def batch_command(ctx: click.Context, input_path: Path, output_path: Path | None
         os.dup2(devnull, sys.stdout.fileno())
         ctx.exit(1)
     ctx.exit(summary.exit_code)
-
-
-class _Exit2(click.ClickException):
-    exit_code = 2

@@ -57,7 +57,7 @@ class InputTable:
 
 def read_questions(path: str | os.PathLike) -> InputTable:
     """Parse a .txt, .csv or .jsonl question file. Bad rows come back with `error` set;
-    a file that cannot be used at all raises BatchInputError."""
+    a file that cannot be used at all (one with no question rows too) raises BatchInputError."""
     path = Path(path)
     fmt = INPUT_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -65,8 +65,17 @@ def read_questions(path: str | os.PathLike) -> InputTable:
         raise BatchInputError(path, f"{problem}; questions come from a .txt, .csv or .jsonl file")
     text = _read_text(path)
     table = {"txt": _read_txt, "csv": _read_csv, "jsonl": _read_jsonl}[fmt](path, text)
+    if not table.rows:
+        raise BatchInputError(path, f"holds no questions; expected {_EXPECTED[fmt]}")
     _mark_duplicate_ids(table.rows)
     return table
+
+
+_EXPECTED: dict[InputFormat, str] = {
+    "txt": "one question per line (blank lines and # lines are skipped)",
+    "csv": "rows under the header row, with a 'question' column",
+    "jsonl": "one JSON object per line, with a 'question' key",
+}
 
 
 def _read_text(path: Path) -> str:

@@ -1,10 +1,12 @@
 """The `qa` command. Heavy imports happen inside commands so `qa --help` is instant.
 
-Expected errors (QAError, ValueError from bad input, missing files) are mapped to one line
-on stderr and exit code 1 here, in one place; anything else is a bug and shows a traceback.
+Expected errors (QAError, ValueError from bad input or settings, missing files) are mapped to
+one line on stderr and an exit code here, in one place (`user_errors`; `qa batch` and `qa serve`
+use `exit_on_user_errors`); anything else is a bug and shows a traceback.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -21,17 +23,26 @@ INDEX_OPT = click.option("--index", "index_dir", envvar="QA_INDEX", default="ind
                          type=click.Path(file_okay=False), help="Index folder (env QA_INDEX).")
 
 
+@contextlib.contextmanager
+def exit_on_user_errors(exit_code: int = 1):
+    """Turn expected errors raised inside into a one-line message and `exit_code`."""
+    from qa.errors import QAError
+
+    try:
+        yield
+    except (QAError, ValueError, FileNotFoundError, PermissionError) as e:
+        error = click.ClickException(str(e))
+        error.exit_code = exit_code
+        raise error from e
+
+
 def user_errors(fn):
-    """Turn expected errors into a one-line message and a non-zero exit."""
+    """A command whose expected errors end it with a one-line message and exit code 1."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from qa.errors import QAError
-
-        try:
+        with exit_on_user_errors():
             return fn(*args, **kwargs)
-        except (QAError, ValueError, FileNotFoundError, PermissionError) as e:
-            raise click.ClickException(str(e)) from e
 
     return wrapper
 

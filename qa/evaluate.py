@@ -61,23 +61,53 @@ class EvalReport:
 
 
 def load_questions(path: str | Path) -> list[dict]:
+    """The rows of a question file (the dev-set format: one JSON object a line with "question",
+    "answers" and optionally "answerable"), each checked: QAError naming the file, line and bad
+    value otherwise, and for a file with no questions at all."""
     path = Path(path)
     if not path.is_file():
         raise QAError(f"question file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise QAError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as e:
             raise QAError(f"{path}:{n}: not JSON ({e.msg})") from e
-        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
-            raise QAError(f"{path}:{n}: expected an object with a 'question' string")
+        problem = question_row_problem(row)
+        if problem:
+            raise QAError(f"{path}:{n}: {problem}")
         row.setdefault("answers", [])
         row.setdefault("answerable", bool(row["answers"]))
         rows.append(row)
+    if not rows:
+        raise QAError(f"{path}: holds no questions; expected one JSON object a line with "
+                      '"question" and "answers"')
     return rows
+
+
+def question_row_problem(row: object) -> str | None:
+    """Why `row` cannot be scored, or None. `answers` must be a list of non-empty strings: a
+    string would be matched character by character, and an empty answer is in every text."""
+    if not isinstance(row, dict):
+        return f'expected a JSON object with "question" and "answers", got {json.dumps(row):.80}'
+    question = row.get("question")
+    if not isinstance(question, str) or not question.strip():
+        return f'"question" must be a non-empty string, got {json.dumps(question):.80}'
+    answerable = row.get("answerable")
+    if "answerable" in row and not isinstance(answerable, bool):
+        return f'"answerable" must be true or false, got {json.dumps(answerable):.80}'
+    answers = row.get("answers", [])
+    if not isinstance(answers, list) or not all(isinstance(a, str) and a.strip() for a in answers):
+        return f'"answers" must be a list of non-empty strings, got {json.dumps(answers):.80}'
+    if answerable and not answers:
+        return '"answerable" is true but "answers" is empty: an answerable question needs its answers'
+    return None
 
 
 def run_eval(rows: list[dict], engine, k: int = 5) -> tuple[EvalReport, list[dict]]:

@@ -156,7 +156,10 @@ class OnnxQueryEncoder:
 
     @classmethod
     def available(cls, folder: Path) -> bool:
-        if os.environ.get("QA_BACKEND", "onnx") == "torch":
+        backend = os.environ.get("QA_BACKEND") or "onnx"
+        if backend not in ("onnx", "torch"):
+            raise ValueError(f"QA_BACKEND must be 'onnx' or 'torch', got {backend!r}")
+        if backend == "torch":
             return False
         model_file = INT8_FILE if precision() == "int8" else ONNX_FILE
         if not ((folder / model_file).is_file() and (folder / TOKENIZER_FILE).is_file()):

@@ -231,6 +231,15 @@ def render_question(question: str) -> str:
     return f'<div class="qa-question">{esc(shown)}</div>'
 
 
+def header_markdown(documents: int) -> str:
+    """The chat's heading, with how many documents are indexed."""
+    return (
+        "## Ask the documents\n"
+        f"Answers are sentences quoted verbatim from {documents} document{'s' if documents != 1 else ''} "
+        "about Chinese tech companies, with their sources. When the documents do not say, the reply says so."
+    )
+
+
 def document_choices(documents: Sequence[dict]) -> list[tuple[str, str]]:
     """(label, doc_id) pairs for the document filter. Labels are plain text (not HTML)."""
     titles = [d.get("title") or d["doc_id"] for d in documents]
@@ -286,7 +295,7 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
     """
     import gradio as gr
 
-    from qa.api import AskGate, Busy
+    from qa.api import BAD_REQUEST_TITLE, BUSY_TITLE, AskGate, Busy
     from qa.engine import validate_k, validate_question
     from qa.errors import QAError
 
@@ -306,19 +315,21 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
     async def ask(question: str, k: int = DEFAULT_K) -> dict:
         """Answer one question from the documents. Returns Answer.to_dict(): the verbatim
         answer sentence (or None when the documents do not say), confidence and citations."""
+        # The titles tell AskErrorStatus (qa.api) which status a direct POST's error gets; a
+        # caller's mistake or a busy server is not logged with a traceback.
         try:
             question, k = validate_question(question), validate_k(k)
+        except ValueError as e:  # QuestionError is one
+            raise gr.Error(str(e), title=BAD_REQUEST_TITLE, print_exception=False) from e
+        try:
             return (await gate.ask(question, k=k)).to_dict()
-        except (QAError, ValueError, Busy) as e:
+        except Busy as e:
+            raise gr.Error(str(e), title=BUSY_TITLE, print_exception=False) from e
+        except (QAError, ValueError) as e:  # the engine cannot answer (a broken index): a 500
             raise gr.Error(str(e)) from e
 
     with gr.Blocks(title="qa · ask the documents", analytics_enabled=False) as app:
-        gr.Markdown(
-            "## Ask the documents\n"
-            f"Answers are sentences quoted verbatim from {len(documents)} document"
-            f"{'s' if len(documents) != 1 else ''} about Chinese tech companies, with their sources. "
-            "When the documents do not say, the reply says so."
-        )
+        header = gr.Markdown(header_markdown(len(documents)), elem_id="qa-header")
         context = gr.State(None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
@@ -367,9 +378,12 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
         # did. gradio_client always joins the queue (POST /queue/join + event stream), so for it
         # the queue's size and the "engine" concurrency group still apply, then the gate.
         gr.api(ask, api_name="ask", concurrency_id="engine", concurrency_limit=concurrency, queue=False)
-        # Each page load lists the documents indexed now (a served corpus may have grown).
-        app.load(lambda: gr.Dropdown(choices=document_choices(engine.documents)), outputs=[docs],
-                 api_visibility="private", queue=False)
+        # Each page load lists and counts the documents indexed now (a served corpus may have grown).
+        def current_documents():
+            now = list(engine.documents)
+            return gr.Dropdown(choices=document_choices(now)), header_markdown(len(now))
+
+        app.load(current_documents, outputs=[docs, header], api_visibility="private", queue=False)
     skip_unused_gradio_work()
     app.queue(max_size=max_queue, default_concurrency_limit=concurrency)
     return app
@@ -396,16 +410,21 @@ def launch_app(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
     """Start the server (localhost, no share link) with the theme and CSS; returns its URL.
 
     Gradio 6 takes the theme and CSS at launch(), not in Blocks(), hence this helper. `routes`
-    (FastAPI routes, e.g. `qa.api.api_routes(engine)`) are served first, beside Gradio's own:
-    launch() passes app_kwargs to the FastAPI app it creates.
+    (FastAPI routes, e.g. `qa.api.api_routes(engine)`) are served first, beside Gradio's own,
+    and `AskErrorStatus` gives a direct POST to /ask a 400 or 503 for a bad question or a busy
+    server: launch() passes app_kwargs to the FastAPI app it creates.
     """
     import gradio as gr
+    from starlette.middleware import Middleware
+
+    from qa.api import AskErrorStatus
 
     _, local_url, _ = app.launch(
         server_name=host, server_port=port, share=False, inbrowser=False, quiet=quiet,
         prevent_thread_lock=prevent_thread_lock, show_error=True, ssr_mode=False,
         theme=gr.themes.Soft(primary_hue="indigo", font=SYSTEM_FONTS, font_mono=SYSTEM_MONO_FONTS),
-        css=CSS, footer_links=["api"], enable_monitoring=False, app_kwargs={"routes": list(routes)} if routes else None,
+        css=CSS, footer_links=["api"], enable_monitoring=False,
+        app_kwargs={"routes": list(routes), "middleware": [Middleware(AskErrorStatus)]},
     )
     return local_url
 
@@ -415,16 +434,44 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, corpus: Any = None
     (qa.api) until interrupted."""
     from qa.api import ASK_PATH, api_routes
     from qa.engine import LiveEngine
+    from qa.errors import QAError
 
+    check_port(host, port)  # before the engine loads, so a taken port fails at once
     # Looked up per question, so corpus edits are indexed and answered without a restart.
     engine = LiveEngine(corpus, index)
     # The model loads lazily on the first encode; pay that now, not on the first visitor.
     engine.ask("What is this about?", k=1)
     app = build_app(engine)
     routes = api_routes(engine, concurrency=CONCURRENCY_LIMIT, max_waiting=QUEUE_MAX_SIZE)
+    try:
+        launch_app(app, host, port, routes=routes, prevent_thread_lock=True)
+    except OSError as e:  # Gradio says "Cannot find empty port" whatever stopped the server
+        raise QAError(f"cannot serve on {host}:{port}: the server did not start (port taken meanwhile?)") from e
     click.echo(f"qa: {len(engine.documents)} documents, chat at http://{host}:{port}/, "
                f"JSON at http://{host}:{port}{ASK_PATH} (Ctrl+C to stop)", err=True)
-    launch_app(app, host, port, routes=routes)
+    app.block_thread()
+
+
+def check_port(host: str, port: int) -> None:
+    """QAError, in one line, when nothing can listen on host:port (the port is taken, or the
+    host is not this machine's)."""
+    import errno
+    import socket
+
+    from qa.errors import QAError
+
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as e:
+        raise QAError(f"cannot serve on {host}:{port}: unknown host ({e.strerror})") from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise QAError(f"port {port} is already in use on {host}; pick another with --port") from None
+            raise QAError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
 
 
 @click.command("serve")
@@ -438,11 +485,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, corpus: Any = None
               help="Index folder (env QA_INDEX; default ./index).")
 def serve_command(host: str, port: int, corpus: str | None, index_dir: str | None) -> None:
     """Start the web chat (with its /ask API and the JSON route /api/ask) on http://HOST:PORT."""
-    from qa.errors import QAError
+    from qa.cli import exit_on_user_errors  # here, not at the top: qa.cli imports this module
 
-    try:
+    with exit_on_user_errors():
         serve(host=host, port=port, corpus=corpus, index=index_dir)
-    except (QAError, ValueError) as e:
-        raise click.ClickException(str(e)) from e
-    except OSError as e:  # typically the port is taken
-        raise click.ClickException(f"cannot serve on {host}:{port}: {e} (try --port)") from e

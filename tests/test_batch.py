@@ -206,6 +206,31 @@ def test_csv_output_columns_and_cells(tmp_path, fake):
     assert abstained["abstained"] == "true" and abstained["answer"] == ""
 
 
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_get_a_quote_and_jsonl_stays_verbatim(
+        tmp_path, fake, monkeypatch):
+    def formula_answer(question: str, k: int) -> Answer:
+        cite = Citation(n=1, doc_id="@evil.txt", title="=HYPERLINK(\"http://x\",\"click\")",
+                        text="+cmd|' /C calc'!A0 and more", start=0, end=9, page=None, score=0.5)
+        return Answer(question=question, answer="-2+3 is the answer", abstained=False, confidence=0.9,
+                      citations=(cite,), elapsed_ms=1.0)
+
+    monkeypatch.setattr(batch, "ask_stream", lambda qs, k=5, **kw: iter([formula_answer(q, k) for q in qs]))
+    src = write(tmp_path / "q.csv", 'id,question,note\n=x,"What is Alipay?",-3\n')
+    run_batch(src, tmp_path / "a.csv", k=1, quiet=True)
+    (row,) = read_csv(tmp_path / "a.csv")
+    assert row["answer"] == "'-2+3 is the answer"
+    assert row["citation_1_title"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert row["citation_1_doc_id"] == "'@evil.txt"
+    assert row["citation_1_passage"] == "'+cmd|' /C calc'!A0 and more"
+    assert row["note"] == "-3" and row["id"] == "=x"  # a plain number stays; the id is kept for --resume
+    assert json.loads(row["citations_json"])[0]["title"].startswith("=HYPERLINK")  # starts with [, safe
+    run_batch(src, tmp_path / "a.jsonl", k=1, quiet=True)
+    (obj,) = read_jsonl(tmp_path / "a.jsonl")
+    assert obj["answer"] == "-2+3 is the answer" and obj["citations"][0]["title"].startswith("=HYPERLINK")
+    summary = run_batch(src, tmp_path / "a.csv", k=1, quiet=True, resume=True)
+    assert summary.skipped == 1
+
+
 def test_jsonl_input_to_csv_output_has_the_union_of_carried_keys(tmp_path, fake):
     src = write(tmp_path / "q.jsonl",
                 '{"question": "What is Alipay?", "a": 1}\n{"question": "What is Apollo?", "b": [2]}\n')
@@ -297,6 +322,11 @@ def test_exit_code_0_when_every_row_is_answered_or_abstained(tmp_path, fake):
     ("q.csv", "id,text,analyst\n1,What is Alipay?,Ann\n", "no 'question' column"),
     ("q.csv", "", "is empty"),
     ("q.csv", "\n\n", "is empty"),
+    ("q.csv", "id,question\n", "holds no questions"),
+    ("q.txt", "", "holds no questions"),
+    ("q.txt", "\n# only a comment\n\n", "holds no questions"),
+    ("q.jsonl", "", "holds no questions"),
+    ("q.jsonl", "\n  \n", "holds no questions"),
 ])
 def test_exit_code_2_for_unusable_input_names_the_file_and_the_problem(tmp_path, fake, name, content, problem):
     src = tmp_path / name
@@ -324,7 +354,7 @@ def test_exit_code_2_for_a_directory_an_unknown_output_extension_or_resume_to_st
     result = cli(src, "-o", tmp_path / "a.json")
     assert result.exit_code == 2 and "unknown output extension '.json'" in result.stderr
     result = cli(src, "--resume")
-    assert result.exit_code == 2 and "--resume needs an output file" in result.stderr
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --resume needs an output file")
     same = write(tmp_path / "q.jsonl", '{"question": "What is Alipay?"}\n')
     result = cli(same, "-o", same)
     assert result.exit_code == 2 and "is the input file too" in result.stderr
@@ -443,6 +473,41 @@ def test_resume_with_nothing_left_asks_nothing(tmp_path, fake):
     assert (summary.skipped, summary.answered, summary.errors) == (7, 0, 0)
 
 
+class CountingText(str):
+    """A str that counts the characters copied out of it by slicing."""
+
+    copied = 0
+
+    def __getitem__(self, key):
+        part = super().__getitem__(key)
+        CountingText.copied += len(part)
+        return part
+
+
+def test_resume_reads_a_csv_output_in_linear_work(tmp_path, fake, monkeypatch):
+    """Reading back what a CSV run wrote copies the text a bounded number of times, not once a
+    row (which made resuming a finished 4,000-row, 30 MB file take over a minute)."""
+    import qa.batch_output as batch_output
+
+    n = 600
+    src = write(tmp_path / "q.txt", "".join(f"Question {i}?\n" for i in range(n)))
+    out = tmp_path / "a.csv"
+    run_batch(src, out, quiet=True)
+    original = batch_output._done_csv
+    sizes = []
+
+    def counting_done_csv(path, text, header):
+        sizes.append(len(text))
+        CountingText.copied = 0
+        return original(path, CountingText(text), header)
+
+    monkeypatch.setattr(batch_output, "_done_csv", counting_done_csv)
+    fake.calls.clear()
+    summary = run_batch(src, out, resume=True, quiet=True)
+    assert summary.skipped == n and fake.calls == []
+    assert CountingText.copied <= 2 * sizes[0], (CountingText.copied, sizes[0])
+
+
 def test_resume_without_an_output_file_yet_starts_one(tmp_path, fake):
     src = questions_file(tmp_path)
     reference = tmp_path / "reference.csv"
@@ -541,6 +606,22 @@ def test_batch_of_the_example_file_matches_ask_row_for_row(real_index, tmp_path)
         expected = without_timing(ask(src.question, k=3, **real_index).to_dict())
         assert {key: row[key] for key in expected} == expected
         assert row["abstained"] or (row["answer"] and row["citations"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variable, value, message", [
+    ("QA_ENCODE_WORKERS", "abc", "QA_ENCODE_WORKERS must be an integer >= 1, got 'abc'"),
+    ("QA_BACKEND", "bogus", "QA_BACKEND must be 'onnx' or 'torch', got 'bogus'"),  # was silently ignored
+])
+def test_a_bad_setting_is_one_line_and_exit_code_2(real_index, tmp_path, variable, value, message):
+    import os
+
+    src = write(tmp_path / "q.txt", "".join(f"What is Cainiao, take {i}?\n" for i in range(40)))
+    qa = Path(sys.executable).with_name("qa")
+    r = subprocess.run([str(qa), "batch", str(src), "-o", str(tmp_path / "a.jsonl"), "-q",
+                        "--corpus", str(real_index["corpus"]), "--index", str(real_index["index"])],
+                       capture_output=True, text=True, env={**os.environ, variable: value})
+    assert (r.returncode, r.stderr) == (2, f"Error: {message}\n")
 
 
 @pytest.mark.slow
