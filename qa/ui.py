@@ -64,6 +64,10 @@ EMPTY_PROMPT = (
     "Type a question about the documents first, for example "
     "“What does Alibaba's ET City Brain do?”. You can also pick one of the examples below."
 )
+SMALL_TALK_REPLY = (
+    "I answer questions from the documents only, for example "
+    "“What does Alibaba's ET City Brain do?”. What would you like to know?"
+)
 
 # Local fonts only: the themes' default Google fonts would make every page load call out.
 SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue",
@@ -259,6 +263,7 @@ def chat_turn(engine, message: str | None, history: list | None, context: str | 
     Empty input gets a prompt and never reaches the engine; a bad question (too long) gets the
     engine's message; the context only moves on when a question was actually asked.
     """
+    from qa.answer_types import is_small_talk
     from qa.engine import validate_question
     from qa.errors import QAError
     from qa.followup import rewrite_followup
@@ -271,6 +276,9 @@ def chat_turn(engine, message: str | None, history: list | None, context: str | 
     history.append({"role": "user", "content": render_question(typed)})
     try:
         question = validate_question(typed)
+        if is_small_talk(question):  # "thanks", "hello": nothing to look up, and no new context
+            history.append({"role": "assistant", "content": render_notice(SMALL_TALK_REPLY)})
+            return "", history, context
         rewrite = rewrite_followup(question, context)
         answer = engine.ask(rewrite.question, k=int(k), docs=list(docs) if docs else None)
     except (QAError, ValueError) as e:

@@ -26,6 +26,7 @@ from qa.errors import QuestionError
 from qa.types import Answer, Citation
 from qa.ui import (
     EMPTY_PROMPT,
+    SMALL_TALK_REPLY,
     build_app,
     chat_turn,
     confidence_words,
@@ -252,6 +253,18 @@ def test_empty_input_prompts_and_sends_nothing(typed):
     assert box == ""
     assert context == "previous question"
     assert len(history) == 1 and esc(EMPTY_PROMPT) in last_reply(history)
+
+
+@pytest.mark.parametrize("typed", ["Thanks", "ok thanks!", "Hello"])
+def test_small_talk_gets_a_hint_and_keeps_the_context(typed):
+    engine = StubEngine()
+    box, history, context = chat_turn(engine, typed, [], "How many AI patents had Baidu filed?")
+    assert engine.calls == []
+    assert box == "" and context == "How many AI patents had Baidu filed?"
+    assert esc(SMALL_TALK_REPLY) in last_reply(history)
+    # The follow-up after it still refers to the question before it.
+    chat_turn(engine, "and Tencent?", history, context)
+    assert engine.calls[-1]["question"] == "How many AI patents had Tencent filed?"
 
 
 def test_too_long_input_shows_the_engine_message_and_keeps_the_text():
