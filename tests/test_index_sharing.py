@@ -126,3 +126,16 @@ def _python_for_nobody() -> str | None:
         if c.is_file() and _reachable(c) and os.stat(c).st_mode & 0o001:
             return str(c)
     return None
+
+
+def test_a_missing_corpus_folder_is_warned_about_and_the_index_still_answers(small_corpus, tmp_path, caplog):
+    import logging
+
+    from qa.index import build_index, ensure_index
+
+    index_dir = tmp_path / "index"
+    build_index(small_corpus, index_dir, DEFAULT_MODEL)
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        store = ensure_index(tmp_path / "corpsu", index_dir, DEFAULT_MODEL)  # a typo
+    assert store is not None and store.n_chunks > 0
+    assert any("no corpus folder at" in r.getMessage() and "corpsu" in r.getMessage() for r in caplog.records)
