@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 
 from qa.answer_types import QUANTITY_NOUN, ROLE_NOUN
-from qa.text import tokenize
+from qa.text import STOPWORDS, stem, tokenize, words
 
 Fusion = Literal["blend", "rrf"]
 _COUNTED = re.compile(r"\b(?:how many|number of|count of)\s+((?:[\w&+-]+\s*){1,4})", re.I)
@@ -58,6 +58,7 @@ class Retriever:
         self.idf = np.log1p((n - doc_freq + 0.5) / (doc_freq + 0.5)).astype(np.float32)
         self.max_idf = float(math.log1p((n - 1 + 0.5) / 1.5)) if n > 1 else 1.0
         self._fuzzy_vocab = [w for w in self.vocab if len(w) >= 4 and not w.isdigit()]
+        self._vocab_prefixes = frozenset(w[:k] for w in self._fuzzy_vocab for k in (3, 4, 5))
         from qa.aliases import alias_terms
 
         self.alias_words = frozenset(alias_terms())
@@ -65,10 +66,26 @@ class Retriever:
     def parse(self, question: str, expanded: str | None = None) -> Query:
         terms = tuple(dict.fromkeys(self._correct(t) for t in tokenize(expanded or question)))
         own = [self._correct(t) for t in tokenize(question)]
-        anchors = tuple(dict.fromkeys(t for t in own if t.isdigit() or t in self.store.names))
+        anchors = tuple(dict.fromkeys([*(t for t in own if t.isdigit() or t in self.store.names),
+                                       *self._unknown_names(question)]))
         # An alias ("weixin") is matched through the names it expands to, not as a word.
         focus = tuple(dict.fromkeys(t for t in own if t not in anchors and t not in self.alias_words))
         return Query(question, terms, anchors, focus, counted=self._counted(question))
+
+    def _unknown_names(self, question: str) -> list[str]:
+        """Capitalised words inside the question that the corpus never uses in any form:
+        "Samsung" in "How many AI patents had Samsung filed?". No passage can hold what they
+        name, so they are anchors like the corpus's own names. Acronyms ("NLP", "CEO") and words
+        that start a corpus word ("Oct", "Europe") are left out: the corpus may spell them out."""
+        found = []
+        for i, w in enumerate(words(question, keep_case=True)):
+            if i == 0 or not w[0].isupper() or w.isupper() or any(c.isdigit() for c in w):
+                continue
+            t = self._correct(stem(w.lower()))
+            if t in self.vocab or t in STOPWORDS or t in self.alias_words or t[:5] in self._vocab_prefixes:
+                continue
+            found.append(t)
+        return found
 
     def _counted(self, question: str) -> tuple[str, ...]:
         """What the asked number or name is of: the next two content words of "how many ..." /
