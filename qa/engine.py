@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 import os
 import threading
 import time
@@ -35,9 +36,14 @@ def validate_question(question: object) -> str:
 
 
 def validate_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+    """k as a plain int; any integer type (numpy's too) is accepted, bools and floats are not."""
+    try:
+        value = operator.index(k)
+    except TypeError:
+        value = None
+    if isinstance(k, bool) or value is None or value < 1:
         raise ValueError(f"k must be an integer >= 1, got {k!r}")
-    return k
+    return value
 
 
 def resolve_paths(corpus: str | os.PathLike | None, index: str | os.PathLike | None) -> tuple[Path, Path]:

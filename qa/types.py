@@ -82,7 +82,15 @@ class Answer:
     abstained: bool
     confidence: float  # 0..1
     citations: tuple[Citation, ...] = field(default_factory=tuple)
-    elapsed_ms: float = 0.0
+    # Timing, not content: two answers to the same question compare (and hash) equal.
+    elapsed_ms: float = field(default=0.0, compare=False)
+
+    def __repr__(self) -> str:
+        # Short enough for a notebook cell; to_dict() has every passage in full.
+        said = "abstained" if self.abstained else repr(_clip(self.answer or "", 100))
+        sources = ", ".join(f"[{c.n}] {_clip(c.title or c.doc_id, 40)}" for c in self.citations)
+        return (f"Answer({_clip(self.question, 80)!r} -> {said}, confidence={self.confidence}, "
+                f"citations: {sources or 'none'})")
 
     def to_dict(self) -> dict:
         return {
@@ -93,3 +101,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "elapsed_ms": self.elapsed_ms,
         }
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -146,3 +146,15 @@ def test_ask_many_and_ask_stream_take_any_iterable_of_questions(seed_corpus, see
     assert [a.answer for a in ask_many((q for q in qs), corpus=seed_corpus, index=seed_index)] == as_list
     assert [a.answer for a in ask_many(iter(qs), corpus=seed_corpus, index=seed_index)] == as_list
     assert [a.answer for a in ask_stream(map(str, qs), corpus=seed_corpus, index=seed_index)] == as_list
+
+
+def test_answers_compare_by_content_and_print_short(engine):
+    import numpy as np
+
+    q = "Who coined the term Silicon Dragon?"
+    first, second = engine.ask(q), engine.ask(q, k=np.int64(5))  # any integer type for k
+    assert first == second and hash(first) == hash(second)  # elapsed_ms is timing, not content
+    assert first != engine.ask(q, k=2)
+    shown = repr(first)
+    assert len(shown) < 600 and "[1]" in shown  # it was 4,361 characters: every passage in full
+    assert "abstained" in repr(engine.ask("How many AI patents had Samsung filed?"))
