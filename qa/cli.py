@@ -103,14 +103,15 @@ def ask_cmd(question: str, k: int, as_json: bool, docs: tuple[str, ...], corpus:
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(answer))
+        click.echo(render_text(answer, filtered=bool(docs)))
 
 
-def render_text(answer) -> str:
+def render_text(answer, filtered: bool = False) -> str:
     """The readable form: answer, confidence, then numbered sources, answer sentence marked."""
     lines = []
     if answer.abstained:
-        lines.append("Not in the documents: no passage answers this question.")
+        lines.append("Not in the selected documents (--doc): no passage of theirs answers this question."
+                     if filtered else "Not in the documents: no passage answers this question.")
         lines.append(f"(confidence {answer.confidence:.2f}; the closest passages follow)")
     else:
         lines.append(f"{answer.answer} [1]")

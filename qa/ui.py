@@ -177,8 +177,12 @@ def render_source(citation: dict, answer: str | None) -> str:
     )
 
 
-def render_answer(answer: dict, interpreted: str | None = None, abstain_below: float | None = None) -> str:
-    """One chat reply for an `Answer.to_dict()`: the answer or "not in the documents", then sources."""
+def render_answer(answer: dict, interpreted: str | None = None, abstain_below: float | None = None,
+                  filtered: bool = False) -> str:
+    """One chat reply for an `Answer.to_dict()`: the answer or "not in the documents", then sources.
+
+    filtered: the question was asked of some documents only (the filter), so an abstention
+    speaks of those and suggests clearing it."""
     citations = list(answer.get("citations") or [])
     text = answer.get("answer")
     abstained = bool(answer.get("abstained")) or not text
@@ -186,8 +190,11 @@ def render_answer(answer: dict, interpreted: str | None = None, abstain_below: f
     parts = []
     if abstained:
         parts.append(
-            '<div class="qa-reply qa-abstained"><p class="qa-verdict"><strong>Not in the documents.</strong> '
-            "None of the indexed documents seems to answer this question."
+            '<div class="qa-reply qa-abstained"><p class="qa-verdict">'
+            + ("<strong>Not in the selected documents.</strong> None of the documents chosen in the "
+               "filter seems to answer this question; clear the filter to search them all."
+               if filtered else
+               "<strong>Not in the documents.</strong> None of the indexed documents seems to answer this question.")
             + (" The closest passages are below; they may help, but they do not answer it." if citations else "")
             + "</p>"
         )
@@ -290,7 +297,7 @@ def chat_turn(engine, message: str | None, history: list | None, context: str | 
             f"the engine failed on this question ({type(e).__name__}). Please try again or rephrase it.")})
         return typed, history, context
     interpreted = rewrite.question if rewrite.rewritten else None
-    history.append({"role": "assistant", "content": render_answer(answer.to_dict(), interpreted)})
+    history.append({"role": "assistant", "content": render_answer(answer.to_dict(), interpreted, filtered=bool(docs))})
     return "", history, rewrite.question
 
 

@@ -55,6 +55,11 @@ def test_abstention_is_worded_differently(engine, seed_corpus, seed_index):
     r = CliRunner().invoke(main, ["ask", "What was Huawei's revenue in 2020?",
                                   "--corpus", str(seed_corpus), "--index", str(seed_index)])
     assert r.exit_code == 0 and r.output.startswith("Not in the documents")
+    # The other document answers this one: with --doc the message speaks of the selection.
+    r = CliRunner().invoke(main, ["ask", "How many AI patents had Baidu filed by October 2019?",
+                                  "--doc", "002_a9c90683bbb9ddbb.txt",
+                                  "--corpus", str(seed_corpus), "--index", str(seed_index)])
+    assert r.exit_code == 0 and r.output.startswith("Not in the selected documents (--doc)")
 
 
 @pytest.mark.parametrize("args, message", [

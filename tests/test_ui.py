@@ -192,6 +192,15 @@ def test_abstained_reply_is_clearly_different_and_lists_closest_passages():
     assert 'class="qa-reply qa-abstained"' in out
 
 
+def test_an_abstention_with_the_filter_on_speaks_of_the_selected_documents(engine):
+    # The other document answers this; the Covid-19 one alone does not.
+    q = "How many AI patents had Baidu filed by October 2019?"
+    _, history, _ = chat_turn(engine, q, [], None, docs=["002_a9c90683bbb9ddbb.txt"])
+    assert "Not in the selected documents." in last_reply(history) and "clear the filter" in last_reply(history)
+    _, history, _ = chat_turn(engine, "How many AI patents had Samsung filed?", [], None)
+    assert "Not in the documents." in last_reply(history) and "filter" not in last_reply(history)
+
+
 def test_abstained_reply_with_no_passages():
     out = render_answer(answer_dict(abstained=True, confidence=0.0, citations=[]))
     assert "Not in the documents." in out and "closest passages" not in out.lower()
