@@ -369,15 +369,7 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
                 )
                 k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="Passages per answer", elem_id="qa-k")
                 clear = gr.Button("New conversation", elem_id="qa-clear", variant="secondary")
-                gr.Markdown(
-                    "Follow-ups such as “and Tencent?” or “when?” are read in the light of your "
-                    "previous question; the reply shows how it was interpreted.\n\n"
-                    "The same engine answers over HTTP:\n"
-                    "```python\nfrom gradio_client import Client\n"
-                    "Client(\"http://127.0.0.1:7860/\").predict(\n"
-                    "    \"How many AI patents had Baidu filed?\", api_name=\"/ask\")\n```",
-                    elem_classes=["qa-about"],
-                )
+                about = gr.Markdown(about_markdown(f"http://127.0.0.1:{DEFAULT_PORT}/"), elem_classes=["qa-about"])
         turn = dict(fn=respond, inputs=[box, chatbot, context, docs, k], outputs=[box, chatbot, context],
                     api_visibility="private", concurrency_id="engine", concurrency_limit=concurrency)
         box.submit(**turn)
@@ -394,14 +386,33 @@ def build_app(engine, *, max_queue: int = QUEUE_MAX_SIZE, concurrency: int = CON
         # the queue's size and the "engine" concurrency group still apply, then the gate.
         gr.api(ask, api_name="ask", concurrency_id="engine", concurrency_limit=concurrency, queue=False)
         # Each page load lists and counts the documents indexed now (a served corpus may have grown).
-        def current_documents():
+        # and shows the HTTP example with the address the page was served from.
+        def on_load(request: gr.Request):
             now = list(engine.documents)
-            return gr.Dropdown(choices=document_choices(now)), header_markdown(len(now))
+            host = request.headers.get("host", "") if request is not None else ""
+            # The Host header is the client's to write: only a plain host[:port] is shown.
+            example = about_markdown(f"http://{host}/") if _HOST.fullmatch(host) else gr.skip()
+            return gr.Dropdown(choices=document_choices(now)), header_markdown(len(now)), example
 
-        app.load(current_documents, outputs=[docs, header], api_visibility="private", queue=False)
+        on_load.__annotations__["request"] = gr.Request  # a real class, not this module's postponed string
+        app.load(on_load, outputs=[docs, header, about], api_visibility="private", queue=False)
     skip_unused_gradio_work()
     app.queue(max_size=max_queue, default_concurrency_limit=concurrency)
     return app
+
+
+_HOST = re.compile(r"[A-Za-z0-9.-]+(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?")
+
+
+def about_markdown(url: str) -> str:
+    """The side note: how follow-ups work and the HTTP example for this server's address."""
+    return (
+        "Follow-ups such as “and Tencent?” or “when?” are read in the light of your "
+        "previous question; the reply shows how it was interpreted.\n\n"
+        "The same engine answers over HTTP:\n"
+        f"```python\nfrom gradio_client import Client\nClient({url!r}).predict(\n"
+        "    \"How many AI patents had Baidu filed?\", api_name=\"/ask\")\n```"
+    )
 
 
 def skip_unused_gradio_work() -> None:

@@ -636,6 +636,14 @@ def test_browser_answer_cites_source_and_highlights_sentence(chat, server):
 
 @pytest.mark.slow
 @pytest.mark.browser
+def test_browser_http_example_shows_this_servers_address(chat, server):
+    # It said http://127.0.0.1:7860/ whatever port the chat was served on.
+    port = server.url.rstrip("/").rsplit(":", 1)[1]
+    about = chat.page.locator(".qa-about").first
+    about.get_by_text(f"127.0.0.1:{port}").first.wait_for(timeout=10_000)
+    assert f"Client('http://127.0.0.1:{port}/')" in about.inner_text()
+
+
 def test_browser_followup_is_answered_in_context(chat, server):
     chat.ask("What is Baidu doing in AI?")
     reply = chat.ask("and Tencent?", click=True)
