@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 import logging
+import shutil
 import sys
 
 import click
@@ -103,11 +104,28 @@ def ask_cmd(question: str, k: int, as_json: bool, docs: tuple[str, ...], corpus:
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(answer, filtered=bool(docs)))
+        # Wrapped to a terminal's width; piped output keeps one line per paragraph.
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        click.echo(render_text(answer, filtered=bool(docs), width=width))
 
 
-def render_text(answer, filtered: bool = False) -> str:
-    """The readable form: answer, confidence, then numbered sources, answer sentence marked."""
+def render_text(answer, filtered: bool = False, width: int | None = None) -> str:
+    """The readable form: answer, confidence, then numbered sources, answer sentence marked;
+    each line wrapped to `width` columns when given (passages keep their indent)."""
+    lines = _render_lines(answer, filtered)
+    if width is None:
+        return "\n".join(lines)
+    import textwrap
+
+    wrap = max(width - 1, 20)
+    out = []
+    for line in lines:
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        out.append(textwrap.fill(line, wrap, subsequent_indent=indent, break_on_hyphens=False) if line else line)
+    return "\n".join(out)
+
+
+def _render_lines(answer, filtered: bool) -> list[str]:
     lines = []
     if answer.abstained:
         lines.append("Not in the selected documents (--doc): no passage of theirs answers this question."
@@ -123,8 +141,8 @@ def render_text(answer, filtered: bool = False) -> str:
         text = c.text
         if c.answer_start is not None:
             text = f"{text[:c.answer_start]}>>>{text[c.answer_start:c.answer_end]}<<<{text[c.answer_end:]}"
-        lines.append("    " + text.replace("\n\n", "\n").replace("\n", "\n    "))
-    return "\n".join(lines)
+        lines.extend("    " + part for part in text.replace("\n\n", "\n").split("\n"))
+    return lines
 
 
 @main.command("eval")

@@ -106,3 +106,16 @@ def test_eval_prints_the_report(engine, seed_corpus, seed_index, tmp_path):
     r = CliRunner().invoke(main, ["eval", str(qfile), "--corpus", str(seed_corpus), "--index", str(seed_index)])
     assert r.exit_code == 0, r.output
     assert "hit@1" in r.output and "2 (1 answerable, 1 unanswerable)" in r.output
+
+
+def test_readable_output_wraps_to_a_narrow_terminal(engine):
+    from qa.cli import render_text
+
+    ans = engine.ask("How many AI patents had Baidu filed by October 2019?", k=2)
+    wide = render_text(ans)
+    narrow = render_text(ans, width=40)
+    assert max(len(line) for line in narrow.splitlines()) < 40 < max(len(line) for line in wide.splitlines())
+    assert narrow.count(">>>") == wide.count(">>>") == 1 and "<<<" in narrow
+    assert " ".join(narrow.split()) == " ".join(wide.split())  # the same words, only re-broken
+    marked = [line for line in narrow.splitlines() if ">>>" in line or "<<<" in line]
+    assert len(marked) == 2 and all(line.startswith("    ") for line in marked)  # passages keep their indent
