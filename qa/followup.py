@@ -30,7 +30,8 @@ How it works (pure, deterministic, no model, no per-question rules):
      the previous question has no name of that kind (it is then a keyword query).
    Anything else is standalone and passes through unchanged: a question with its own name
    and more to say ("What about Tencent's cloud revenue growth?") is a new question.
-3. A pronoun's antecedent is the previous question's first possessive name ("Baidu's"),
+3. A pronoun's antecedent is the previous question's first possessive name ("Baidu's") with
+   the name it owns, if one follows ("Tencent's Miying platform" -> "Tencent's Miying"),
    else its first capitalised name, else its first acronym; a plural pronoun ("they",
    "their") takes all of the previous names, joined with "and".
 
@@ -111,6 +112,7 @@ _CUE_RE = re.compile(r"^\s*(?:" + "|".join(re.escape(c) for c in _CUES) + r")\b[
 # "Meituan-Dianping", "Baidu's"), a number with separators ("5,712", "2.5"), or one other symbol.
 _TOKEN_RE = re.compile(r"\d[\d,.]*\d%?|[\w][\w'’.+\-]*[\w+]|[\w]|[^\w\s]")
 _POSSESSIVE_RE = re.compile(r"['’]s?$")
+_OWNED = re.compile(r"['’]s?\s+")  # between an owner and the name it owns: "Baidu's Apollo"
 _YEAR_RE = re.compile(rf"^(?:{YEAR.pattern})s?$")
 _NUMBER_RE = re.compile(r"^\d[\d,.]*%?$")
 # Entities may be joined into one by these ("Baidu and Tencent", "Audi, Daimler or Volvo").
@@ -252,7 +254,12 @@ def main_entity(previous: str, plural: bool = False) -> str | None:
         texts = list(dict.fromkeys(e.text for e in names if e.kind == "name")) or [names[0].text]
         return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
     ranked = sorted(names, key=lambda e: (not e.possessive, e.kind != "name", e.start))
-    return ranked[0].text
+    first = ranked[0]
+    # "Tencent's Miying platform": what is asked about is Miying, the owner only names it.
+    owned = next((e for e in names if e.start > first.end), None)
+    if first.possessive and owned is not None and _OWNED.fullmatch(previous, first.end, owned.start):
+        return f"{first.text}'s {owned.text}"
+    return first.text
 
 
 def rewrite_followup(question: str, previous: str | None) -> Rewrite:

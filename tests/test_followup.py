@@ -178,3 +178,10 @@ def test_small_talk_names_nothing_a_pronoun_could_refer_to():
     assert entities("OK thanks") == []
     assert "OK" not in rewritten("What is its revenue?", "OK thanks")
     assert rewritten("What is its revenue?", "How big is Tencent? OK thanks") == "What is Tencent's revenue?"
+
+
+def test_a_pronoun_after_an_owned_name_means_the_owned_thing():
+    # "who built it?" became "Who built Tencent?": Tencent only names whose platform it is.
+    assert rewritten("who built it?", "What is Tencent's Miying platform used for?") == "Who built Tencent's Miying?"
+    assert rewritten("Is it safe?", "What is Baidu's Apollo project?") == "Is Baidu's Apollo safe?"
+    assert rewritten("what is its revenue?", "Does Apollo use Baidu's maps?") == "What is Baidu's revenue?"
