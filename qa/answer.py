@@ -22,10 +22,10 @@ SENTENCE_WEIGHTS = {
 # A class-balanced logistic regression of "answerable" on the chosen sentence's features,
 # fitted on the dev set by benchmarks/tune.py; below ABSTAIN_BELOW the answer is withheld.
 CONFIDENCE_WEIGHTS = {
-    "cos": 1.36, "cos_window": 2.18, "coverage": 0.36, "coverage_window": 0.25, "dense": 1.19, "type": 2.02,
-    "anchors": 1.41, "all_anchors": 2.86, "slot": 2.88, "sent_margin": -1.14, "hit_margin": -0.8,
+    "cos": 1.35, "cos_window": 2.16, "coverage": 0.35, "coverage_window": 0.26, "dense": 1.18, "type": 2.02,
+    "anchors": 1.32, "all_anchors": 2.94, "slot": 2.87, "sent_margin": -1.16, "hit_margin": -0.83,
 }
-CONFIDENCE_BIAS = -10.03
+CONFIDENCE_BIAS = -9.98
 # The highest line at which at most 2 % of the dev set's answerable questions are withheld,
 # read off out-of-fold confidences (10-fold, benchmarks/tune.py); in-sample figures
 # flatter the dev set, and new questions are refused more often than dev questions.

@@ -67,7 +67,7 @@ class Retriever:
         terms = tuple(dict.fromkeys(self._correct(t) for t in tokenize(expanded or question)))
         own = [self._correct(t) for t in tokenize(question)]
         anchors = tuple(dict.fromkeys([*(t for t in own if t.isdigit() or t in self.store.names),
-                                       *self._unknown_names(question)]))
+                                       *self._unknown_names(question), *self._acronyms(question)]))
         # An alias ("weixin") is matched through the names it expands to, not as a word.
         focus = tuple(dict.fromkeys(t for t in own if t not in anchors and t not in self.alias_words))
         return Query(question, terms, anchors, focus, counted=self._counted(question))
@@ -85,6 +85,18 @@ class Retriever:
             if t in self.vocab or t in STOPWORDS or t in self.alias_words or t[:5] in self._vocab_prefixes:
                 continue
             found.append(t)
+        return found
+
+    def _acronyms(self, question: str) -> list[str]:
+        """Acronyms in the question that the corpus uses ("IBM", "ICT"): names too, though
+        common enough words ("ibm") to be missing from the corpus's rare names. One the corpus
+        never uses ("NLP") is left out: it may be spelt out there."""
+        found = []
+        for w in words(question, keep_case=True):
+            if len(w) >= 2 and w.isupper() and w.isalpha():
+                t = self._correct(stem(w.lower()))
+                if t in self.vocab and t not in self.alias_words:
+                    found.append(t)
         return found
 
     def _counted(self, question: str) -> tuple[str, ...]:

@@ -39,3 +39,6 @@ def test_a_name_the_corpus_never_uses_is_an_anchor(engine):
     # The corpus gives Baidu's figure; it says nothing of Samsung's (answered at 0.79 before).
     assert not engine.ask("How many AI patents had Baidu filed by October 2019?").abstained
     assert engine.ask("How many AI patents had Samsung filed?").abstained
+    # An acronym the corpus uses is a name too: IBM appears once, not in Baidu's sentence.
+    assert "ibm" in parse("How many AI patents had IBM filed?").anchors
+    assert engine.ask("How many AI patents had IBM filed?").abstained
