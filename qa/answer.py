@@ -77,12 +77,7 @@ class Answerer:
 
     def _tokens(self, key: tuple[str, int], text: str) -> frozenset[str]:
         """Token sets of chunks and sentences, computed once per row (bounded cache)."""
-        found = self._token_cache.get(key)
-        if found is None:
-            if len(self._token_cache) > 200_000:
-                self._token_cache.clear()
-            found = self._token_cache[key] = frozenset(tokenize(text))
-        return found
+        return _cached(self._token_cache, key, lambda: frozenset(tokenize(text)), limit=200_000)
 
     def _doc_terms(self, doc) -> set[str]:
         terms = self._doc_term_cache.get(doc.doc_id)
@@ -102,15 +97,13 @@ class Answerer:
     def _words(self, s_row: int, text: str) -> tuple[list[str], list[str], list[bool]]:
         """A sentence's words, their stems and whether each is a capitalised word inside the
         sentence (a name), in order (computed once per row, bounded cache)."""
-        found = self._word_cache.get(s_row)
-        if found is None:
-            if len(self._word_cache) > 100_000:
-                self._word_cache.clear()
+        def make():
             ws = words(text)
             cased = words(text, keep_case=True)
             caps = [i > 0 and w[0].isupper() for i, w in enumerate(cased)] if len(cased) == len(ws) else [False] * len(ws)
-            found = self._word_cache[s_row] = (ws, [stem(w) for w in ws], caps)
-        return found
+            return ws, [stem(w) for w in ws], caps
+
+        return _cached(self._word_cache, s_row, make)
 
     def slot(self, query: Query, kind: str | None, s_row: int, text: str) -> float:
         """Does a new number, date or name stand near what is asked?
@@ -145,26 +138,20 @@ class Answerer:
 
     def _fronted_date(self, s_row: int, text: str) -> int:
         """How many words a date phrase opening the sentence takes ("In November 2019,"), or 0."""
-        found = self._fronted_cache.get(s_row)
-        if found is None:
-            if len(self._fronted_cache) > 100_000:
-                self._fronted_cache.clear()
+        def make():
             m = _FRONTED_DATE.match(text)
-            found = self._fronted_cache[s_row] = len(words(m.group(0))) if m else 0
-        return found
+            return len(words(m.group(0))) if m else 0
+
+        return _cached(self._fronted_cache, s_row, make)
 
     def _answer_positions(self, s_row: int, text: str, kind: str) -> tuple[int, ...]:
         """Where in the sentence's words an answer of this kind could stand (a number, a date
         word, a name): they depend only on the sentence, so computed once per row and kind."""
-        key = (s_row, kind)
-        found = self._position_cache.get(key)
-        if found is None:
-            if len(self._position_cache) > 100_000:
-                self._position_cache.clear()
+        def make():
             ws, _, caps = self._words(s_row, text)
-            found = self._position_cache[key] = tuple(
-                i for i, w in enumerate(ws) if (caps[i] if kind == "name" else answer_word(kind, w)))
-        return found
+            return tuple(i for i, w in enumerate(ws) if (caps[i] if kind == "name" else answer_word(kind, w)))
+
+        return _cached(self._position_cache, (s_row, kind), make)
 
     def prefix_coverage(self, terms: tuple[str, ...], stems: list[str]) -> float:
         """Idf share of `terms` in `stems`; a shared 5-letter prefix counts ("founder" finds
@@ -313,6 +300,17 @@ class Answerer:
                 date=meta.date, url=meta.url, chunk_id=chunk.chunk_id,
             ))
         return chosen
+
+
+def _cached(cache: dict, key, make, limit: int = 100_000):
+    """cache[key], made by make() on first use; a cache grown past `limit` entries is emptied
+    first, which bounds the memory of the per-row caches on a large corpus."""
+    found = cache.get(key)
+    if found is None:
+        if len(cache) > limit:
+            cache.clear()
+        found = cache[key] = make()
+    return found
 
 
 def decision_features(best: Candidate, cands: list[Candidate], hits: list[Hit]) -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from qa.text import tokenize
+from qa.text import STOPWORDS, tokenize, words
 
 _NUMBER_Q = re.compile(r"\b(how (many|much|big|large|long|fast|far)|number of|percentage|what share|what proportion|how many)\b", re.I)
 # Quantity nouns that are sums of money.
@@ -64,8 +64,6 @@ SMALL_TALK = frozenset("""
 
 
 def is_small_talk(text: str) -> bool:
-    from qa.text import STOPWORDS, words
-
     ws = words(text)
     return bool(ws) and any(w in SMALL_TALK for w in ws) and all(w in SMALL_TALK or w in STOPWORDS for w in ws)
 

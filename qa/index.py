@@ -244,10 +244,10 @@ def ensure_index(corpus_dir: Path, index_dir: Path, model_name: str,
     A stale index this user cannot write (a shared, read-only index) is answered from as it
     is, with a warning, rather than not at all."""
     store = load_store(index_dir)
-    if store is not None and not Path(corpus_dir).is_dir():
-        # Still usable (an index shipped without its corpus), but a mistyped --corpus should not go unnoticed.
-        log.warning("no corpus folder at %s: answering from the index at %s as it was built", corpus_dir, index_dir)
     if store is not None:
+        if not Path(corpus_dir).is_dir():
+            # Still usable (an index shipped without its corpus), but a mistyped --corpus should not go unnoticed.
+            log.warning("no corpus folder at %s: answering from the index at %s as it was built", corpus_dir, index_dir)
         reason = _stale_reason(store, corpus_dir, model_name, chunking)
         if reason is None:
             return store

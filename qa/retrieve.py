@@ -67,37 +67,33 @@ class Retriever:
         terms = tuple(dict.fromkeys(self._correct(t) for t in tokenize(expanded or question)))
         own = [self._correct(t) for t in tokenize(question)]
         anchors = tuple(dict.fromkeys([*(t for t in own if t.isdigit() or t in self.store.names),
-                                       *self._unknown_names(question), *self._acronyms(question)]))
+                                       *self._question_names(question)]))
         # An alias ("weixin") is matched through the names it expands to, not as a word.
         focus = tuple(dict.fromkeys(t for t in own if t not in anchors and t not in self.alias_words))
         return Query(question, terms, anchors, focus, counted=self._counted(question))
 
-    def _unknown_names(self, question: str) -> list[str]:
-        """Capitalised words inside the question that the corpus never uses in any form:
-        "Samsung" in "How many AI patents had Samsung filed?". No passage can hold what they
-        name, so they are anchors like the corpus's own names. Acronyms ("NLP", "CEO") and words
-        that start a corpus word ("Oct", "Europe") are left out: the corpus may spell them out."""
-        found = []
+    def _question_names(self, question: str) -> list[str]:
+        """Names in the question beyond the corpus's own rare ones, each as its term:
+        - a capitalised word inside the question that the corpus never uses in any form
+          ("Samsung" in "How many AI patents had Samsung filed?"): no passage can hold what it names;
+        - an acronym the corpus does use ("IBM", "ICT"), too common a word ("ibm") to be among
+          the corpus's rare names.
+        An acronym the corpus never uses ("NLP", "CEO") and a word that starts a corpus word
+        ("Oct", "Europe") are left out: the corpus may spell them out."""
+        unknown, acronyms = [], []
         for i, w in enumerate(words(question, keep_case=True)):
-            if i == 0 or not w[0].isupper() or w.isupper() or any(c.isdigit() for c in w):
+            acronym = len(w) >= 2 and w.isupper() and w.isalpha()
+            if not acronym and (i == 0 or not w[0].isupper() or w.isupper() or any(c.isdigit() for c in w)):
                 continue
             t = self._correct(stem(w.lower()))
-            if t in self.vocab or t in STOPWORDS or t in self.alias_words or t[:5] in self._vocab_prefixes:
+            if t in self.alias_words:
                 continue
-            found.append(t)
-        return found
-
-    def _acronyms(self, question: str) -> list[str]:
-        """Acronyms in the question that the corpus uses ("IBM", "ICT"): names too, though
-        common enough words ("ibm") to be missing from the corpus's rare names. One the corpus
-        never uses ("NLP") is left out: it may be spelt out there."""
-        found = []
-        for w in words(question, keep_case=True):
-            if len(w) >= 2 and w.isupper() and w.isalpha():
-                t = self._correct(stem(w.lower()))
-                if t in self.vocab and t not in self.alias_words:
-                    found.append(t)
-        return found
+            if acronym:
+                if t in self.vocab:
+                    acronyms.append(t)
+            elif t not in self.vocab and t not in STOPWORDS and t[:5] not in self._vocab_prefixes:
+                unknown.append(t)
+        return unknown + acronyms
 
     def _counted(self, question: str) -> tuple[str, ...]:
         """What the asked number or name is of: the next two content words of "how many ..." /
