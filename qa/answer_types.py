@@ -30,15 +30,21 @@ _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\b(?:which|what) (company|firm|start-?up|person|entrepreneur|city|cities|country|"
     r"countries|university|brand|app|platform|product)\b|\b(called|named)\s*\??\s*$|\bname of\b|\bwho\b", re.I)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w+-]+")
-NUMBER_TOKEN = re.compile(
-    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundreds?|"
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundreds?|"
     r"thousands?|millions?|billions?|trillions?|dozens?|half|once|twice|thrice|"
-    r"second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b", re.I)
+    r"second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth")
+NUMBER_TOKEN = re.compile(rf"\d[\d,.]*|\b({_NUMBER_WORDS})\b", re.I)
 # A bare year ("in 2012") dates something; it does not count anything.
 YEAR = re.compile(r"1[89]\d\d|20\d\d")
 DATE_TOKEN = re.compile(
     rf"\b({YEAR.pattern}|january|february|march|april|may|june|july|august|september|october|"
     r"november|december)\b", re.I)
+# A number that measures a time span: "one year later", "two-day", "36 months".
+_TIME_UNITS = ("year", "month", "week", "day", "decade", "hour", "minute")
+DURATION = re.compile(rf"(\d[\d,.]*|\b(?:{_NUMBER_WORDS}))[\s-]+(?:{'|'.join(_TIME_UNITS)})s?\b", re.I)
+_ASKS_TIME = re.compile(rf"\b(?:how long|(?:{'|'.join(_TIME_UNITS)})s?|times?)\b", re.I)  # not "monthly users"
+_DURATION_MARK = "#duration"
 
 
 # A sum of money is asked for: "how much did Alibaba invest", "Tencent's revenue"; the answer
@@ -93,12 +99,12 @@ def _asks_date(question: str) -> bool:
     return True
 
 
-def type_match(kind: str | None, sentence: str, query_terms: tuple[str, ...] = ()) -> float:
+def type_match(kind: str | None, sentence: str, query_terms: tuple[str, ...] = (), asks_time: bool = False) -> float:
     """1 when the sentence holds the kind of answer asked for (or none is asked), else 0.
 
     A name answer needs a capitalised word the question does not already contain.
     """
-    return units_match(kind, answer_units(kind, sentence), query_terms)
+    return units_match(kind, answer_units(kind, sentence), query_terms, asks_time)
 
 
 def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
@@ -112,9 +118,11 @@ def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
     if pattern is None:
         return ()
     found = pattern.finditer(sentence)
-    if kind in NUMERIC:
-        found = (m for m in found if not _is_year(m.group(0)))
-    return tuple(frozenset(tokenize(m.group(0))) for m in found)
+    if kind not in NUMERIC:
+        return tuple(frozenset(tokenize(m.group(0))) for m in found)
+    spans = {m.start(1) for m in DURATION.finditer(sentence)}
+    return tuple(frozenset(tokenize(m.group(0))) | ({_DURATION_MARK} if m.start() in spans else set())
+                 for m in found if not _is_year(m.group(0)))
 
 
 def answer_word(kind: str, word: str) -> bool:
@@ -129,11 +137,20 @@ def _is_year(token: str) -> bool:
     return YEAR.fullmatch(token.rstrip(",.")) is not None
 
 
-def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms: tuple[str, ...]) -> float:
+def asks_time(question: str) -> bool:
+    """Whether a span of time could answer the question ("how long", "how many years")."""
+    return _ASKS_TIME.search(question) is not None
+
+
+def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms: tuple[str, ...],
+                asks_time: bool = False) -> float:
     asked = set(query_terms)
     if kind == "name":
         return 1.0 if any(u - asked for u in units) else 0.0
     if kind not in ("date", *NUMERIC):
         return 1.0
+    if kind in NUMERIC and not asks_time:
+        # "One year later" measures time; it does not answer how many users there are.
+        units = tuple(u for u in units if _DURATION_MARK not in u)
     # A number or date only counts when it is not one the question already gave.
     return 1.0 if any(not u & asked for u in units) else 0.0

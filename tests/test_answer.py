@@ -115,10 +115,23 @@ def test_an_audience_figure_asks_for_a_number(engine):
     assert expected_type("What can WeChat users do?") is None
 
 
+def test_a_span_of_time_answers_only_a_question_about_time():
+    from qa.answer_types import asks_time, type_match
+
+    # "WeChat's monthly active users" was answered (0.18) from "One year later in 2012, ...".
+    sentence = "One year later, in 2012, Moments was released to users."
+    assert not asks_time("WeChat's monthly active users")
+    assert type_match("number", sentence) == 0.0
+    assert type_match("number", sentence, asks_time=asks_time("How many years later was Moments released?")) == 1.0
+    assert asks_time("how long did it take") and asks_time("How many times was it renewed?")
+    assert type_match("number", "The 36-month plan added 700 vehicles.") == 1.0  # 700 counts; 36 is a span
+    assert type_match("number", "The plan ran for 36 months.") == 0.0
+
+
 def test_a_bare_year_counts_nothing_but_an_ordinal_counts_times(engine):
     from qa.answer_types import type_match
 
-    assert type_match("number", "One year later, in 2012, Moments was released to users.") == 1.0  # "One"
+    assert type_match("number", "Twice a year, in 2012, Moments was released to users.") == 1.0  # "Twice"
     assert type_match("number", "In 2012, Moments was released to users.") == 0.0
     assert type_match("date", "In 2012, Moments was released to users.") == 1.0
     ans = engine.answerer
