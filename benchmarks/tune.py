@@ -115,8 +115,7 @@ def main() -> None:
     # row is often a tie, and a change there is made by hand.
     answer_mod.SENTENCE_WEIGHTS = chosen
     print("== confidence features of the chosen sentence (logistic fit on dev)")
-    names = ["cos", "cos_window", "coverage", "coverage_window", "dense", "type",
-             "anchors", "all_anchors", "slot", "sent_margin", "hit_margin"]
+    names = list(answer_mod.CONFIDENCE_WEIGHTS)
     names = [n for n in names if n not in os.environ.get("DROP", "").split(",")]  # to try fewer
 
     def matrix(name):

@@ -22,11 +22,7 @@ ALIASES: dict[str, str] = {
     "taobao": "Alibaba",
     "tmall": "Alibaba",
     "aliyun": "Alibaba Cloud",
-    "robin li": "Baidu",
-    "jack ma": "Alibaba",
-    "pony ma": "Tencent",
-    "ma huateng": "Pony Ma Tencent",
-    "richard liu": "JD.com",
+    "ma huateng": "Pony Ma",
     "face++": "Megvii",
     "megvii": "Face++",
     "covid": "Covid-19 Corona",
@@ -35,6 +31,16 @@ ALIASES: dict[str, str] = {
     "self-driving": "autonomous driving",
     "driverless": "autonomous driving",
     "robotaxi": "autonomous driving",
+}
+# A founder's company: added to searches (a question on Pony Ma is likely answered in a passage
+# on Tencent), but a person is not their company: a passage naming only Tencent does not name
+# Pony Ma ("How tall is Pony Ma?" was answered with "Tencent Cloud's CEO is Dowson Tong.").
+COMPANY_OF: dict[str, str] = {
+    "robin li": "Baidu",
+    "jack ma": "Alibaba",
+    "pony ma": "Tencent",
+    "ma huateng": "Tencent",
+    "richard liu": "JD.com",
 }
 # Abbreviations a passage may spell out. Not added to searches (too common to help ranking),
 # only used to see that a passage spelling one out does mention it.
@@ -45,14 +51,16 @@ ABBREVIATIONS: dict[str, str] = {
     "r&d": "research and development",
     "ml": "machine learning",
 }
-_PATTERN = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len, reverse=True)) + r")(?![\w])", re.I)
+_SEARCH_NAMES = {**ALIASES, **{p: " ".join(filter(None, [ALIASES.get(p), c])) for p, c in COMPANY_OF.items()}}
+_PATTERN = re.compile(
+    r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(_SEARCH_NAMES, key=len, reverse=True)) + r")(?![\w])", re.I)
 
 
 def expand_aliases(question: str) -> str:
     """The question with the other names of any alias it mentions appended in parentheses."""
     extra = []
     for m in _PATTERN.finditer(question):
-        name = ALIASES[m.group(1).lower()]
+        name = _SEARCH_NAMES[m.group(1).lower()]
         if name.lower() not in question.lower() and name not in extra:
             extra.append(name)
     return f"{question} ({', '.join(extra)})" if extra else question

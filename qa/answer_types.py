@@ -52,7 +52,7 @@ _DURATION_MARK = "#duration"
 _MONEY_Q = re.compile(
     r"\bhow much (?:money\b|(?:[\w-]+\s+){0,5}?(?:invest|spen[dt]|rais|pa(?:y|id)|cost|earn|fund|sell|sold|"
     rf"charg|worth|valu)\w*)|\b(?:{_MONEY_NOUNS})\b", re.I)
-CURRENCY = re.compile(r"[$€£¥]|\b(?:usd|rmb|yuan|renminbi|euros?|eur|dollars?)\b", re.I)
+CURRENCY = re.compile(r"[$€£¥元]|人民币|\b(?:usd|rmb|cny|yuan|renminbi|euros?|eur|dollars?|hkd|gbp|pounds?)\b", re.I)
 # Questions that ask for something other than a quantity even when they name one: "which
 # sectors saw revenue growth", "did Tencent's revenue grow".
 _OTHER_ASK = re.compile(

@@ -154,6 +154,7 @@ def _with_elapsed(answer: Answer, ms: float) -> Answer:
 
 
 _engines: dict[tuple, Engine] = {}
+_engine_locks: dict[tuple, threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -172,7 +173,10 @@ def get_engine(
     corpus_dir, index_dir = resolve_paths(corpus, index)
     model_name = resolve_model_name(model)
     key = (str(corpus_dir), str(index_dir), model_name)
+    # One lock per engine: building one corpus's index does not hold up questions to another.
     with _lock:
+        lock = _engine_locks.setdefault(key, threading.Lock())
+    with lock:
         engine = _engines.get(key)
         # Re-checking the corpus costs a stat per file, so a warm engine does it at most
         # every STALE_CHECK_SECONDS rather than on every question.

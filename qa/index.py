@@ -255,6 +255,12 @@ def ensure_index(corpus_dir: Path, index_dir: Path, model_name: str,
             log.warning("index at %s is stale (%s) but this user cannot update it: answering from it as it is",
                         index_dir, reason)
             return store
+        built_from = store.manifest.get("corpus")
+        if reason == "corpus changed" and built_from and built_from != str(Path(corpus_dir).resolve()):
+            # ask(q, corpus=B) without index= shares ./index with the default corpus: each
+            # switch would rebuild it, and each corpus's build would remove the other's.
+            reason = (f"it was built from the corpus at {built_from}; give each corpus its own index "
+                      "folder (--index / index=) to keep both")
         log.warning("index at %s is stale (%s): updating it", index_dir, reason)
     else:
         log.warning("no index at %s: building it from %s", index_dir, corpus_dir)
@@ -356,6 +362,7 @@ def build_index(corpus_dir: Path, index_dir: Path, model_name: str,
         manifest = settings_dict(model_name, dim, chunking) | {
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "signature": signature,
+            "corpus": str(corpus_dir.resolve()),
             "documents": {d.doc_id: d.content_hash for d in docs},
             "counts": {"documents": len(docs), "chunks": report.chunks,
                        "sentences": len(tables["sentences"])},

@@ -72,4 +72,5 @@ class Passage:
     vecs: np.ndarray
     windows: np.ndarray  # each sentence vector plus the one before it in the chunk
     window_norms: np.ndarray
+    years: tuple[frozenset[str], ...]  # the years each sentence names
     units: dict = field(default_factory=dict)  # answer kind -> answer_units of each sentence

@@ -96,12 +96,14 @@ class Retriever:
         return unknown + acronyms
 
     def _counted(self, question: str) -> tuple[str, ...]:
-        """What the asked number or name is of: the next two content words of "how many ..." /
+        """What the asked number or name is of: the next two content words but names of "how many ..." /
         "number of ...", else a quantity noun ("revenue", "employees count" -> "employees"),
         else a role ("CEO")."""
         m = _COUNTED.search(question)
         if m:
-            return tuple(self._correct(t) for t in tokenize(m.group(1))[:2])
+            # "How many stores does Huawei operate": stores, not Huawei, are counted.
+            terms = [self._correct(t) for t in tokenize(m.group(1))]
+            return tuple([t for t in terms if t not in self.store.names and t not in self.alias_words][:2])
         m = QUANTITY_NOUN.search(question)
         if m:
             return tuple(self._correct(t) for t in tokenize(m.group(1) or m.group(2)))

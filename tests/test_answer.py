@@ -176,3 +176,52 @@ def test_the_issue_examples_answer_or_abstain(engine):
     assert not patents.abstained and "5,712" in patents.answer
     for question in ("What was Huawei's revenue in 2020?", "WeChat's monthly active users"):
         assert engine.ask(question).abstained, question
+
+
+def test_a_question_about_one_year_is_not_answered_from_another_years_sentence(tmp_path):
+    from qa import get_engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "m.txt").write_text(
+        "Meituan's revenue was RMB 179.1 billion in 2021. In 2019, Meituan opened a new research office "
+        "in Shanghai.\n", encoding="utf-8")
+    eng = get_engine(corpus, tmp_path / "index")
+    # Was answered with the 2021 sentence at 0.77.
+    assert eng.ask("What was Meituan's revenue in 2019?").abstained
+    assert "179.1" in eng.ask("What was Meituan's revenue in 2021?").answer
+    assert "research office" in eng.ask("When did Meituan open a research office?").answer
+
+
+def test_other_year_needs_a_year_asked_and_only_other_years_named():
+    from qa.answer import _other_year
+
+    assert _other_year(frozenset({"2019"}), frozenset({"2021"})) == 1.0
+    assert _other_year(frozenset({"2019"}), frozenset({"2019", "2021"})) == 0.0
+    assert _other_year(frozenset({"2019"}), frozenset()) == 0.0  # a sentence naming no year may still answer
+    assert _other_year(frozenset(), frozenset({"2021"})) == 0.0
+
+
+def test_a_founder_is_searched_with_his_company_but_is_not_named_by_it():
+    from qa.aliases import expand_aliases, spelled_out
+
+    # "How tall is Pony Ma?" was answered with "Tencent Cloud's CEO is Dowson Tong." (0.36).
+    assert expand_aliases("How tall is Pony Ma?") == "How tall is Pony Ma? (Tencent)"
+    assert expand_aliases("ma huateng net worth") == "ma huateng net worth (Pony Ma Tencent)"
+    named_by_tencent = [alias for name, alias in spelled_out() if name == frozenset(tokenize("Tencent"))]
+    assert named_by_tencent == []
+    assert (frozenset(tokenize("Pony Ma")), frozenset(tokenize("Ma Huateng"))) in spelled_out()
+
+
+def test_what_is_counted_leaves_out_the_names(engine):
+    # "How many stores does Huawei operate?" took any number near "Huawei" (0.46).
+    assert engine.retriever.parse("How many stores does Huawei operate?").counted == ("store", "oper")
+    assert engine.retriever.parse("How many AI patents had Baidu filed?").counted == ("ai", "patent")
+
+
+def test_currencies_written_as_codes_or_in_chinese_are_money():
+    from qa.answer_types import type_match
+
+    for sentence in ("Huawei invested CNY 142.7 billion in R&D.", "营收为1074亿元人民币。", "It raised HKD 2 billion."):
+        assert type_match("money", sentence) == 1.0, sentence
+    assert type_match("money", "Huawei employed 195,000 people.") == 0.0

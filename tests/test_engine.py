@@ -158,3 +158,23 @@ def test_answers_compare_by_content_and_print_short(engine):
     shown = repr(first)
     assert len(shown) < 600 and "[1]" in shown  # it was 4,361 characters: every passage in full
     assert "abstained" in repr(engine.ask("How many AI patents had Samsung filed?"))
+
+
+def test_an_engine_being_built_does_not_hold_up_another(seed_corpus, seed_index, tmp_path):
+    import threading
+
+    import qa.engine
+    from qa.embed import DEFAULT_MODEL, resolve_model_name
+
+    # Stand-in for a long build of corpus B: its engine's lock is held.
+    b_corpus, b_index = (tmp_path / "b").resolve(), (tmp_path / "b-index").resolve()
+    key = (str(b_corpus), str(b_index), resolve_model_name(DEFAULT_MODEL))
+    with qa.engine._lock:
+        b_lock = qa.engine._engine_locks.setdefault(key, threading.Lock())
+    answered = []
+    with b_lock:
+        worker = threading.Thread(target=lambda: answered.append(ask("What is Cainiao?", corpus=seed_corpus,
+                                                                      index=seed_index)))
+        worker.start()
+        worker.join(timeout=60)
+        assert answered and answered[0].citations  # answered while B's lock was held

@@ -133,6 +133,22 @@ def test_ask_builds_a_missing_index_and_refreshes_a_stale_one(corpus_copy, tmp_p
     assert ans.citations[0].doc_id == "fresh.txt"
 
 
+def test_an_index_switched_to_another_corpus_says_so(tmp_path, caplog):
+    # ask(q, corpus=B) without index= shares ./index with corpus A: each switch rebuilds it.
+    from qa.index import ensure_index
+
+    index = tmp_path / "index"
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(f"Company {name.upper()} was founded in 2001 in Hangzhou.")
+    ensure_index(tmp_path / "a", index, DEFAULT_MODEL)
+    assert load_store(index).manifest["corpus"] == str((tmp_path / "a").resolve())
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        ensure_index(tmp_path / "b", index, DEFAULT_MODEL)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert f"built from the corpus at {(tmp_path / 'a').resolve()}" in said and "--index" in said
+
+
 def test_hnsw_index_gives_the_flat_index_answers_on_the_dev_set(seed_corpus, engine, tmp_path):
     # Every index type must answer alike: HNSW is approximate, but at efSearch 128 over the
     # seed corpus it should find the same 30 candidates as exact search, hence the same answers.
