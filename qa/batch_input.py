@@ -4,9 +4,11 @@ Part of `qa batch` (qa/batch.py runs it; qa/batch_output.py writes the answers).
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -16,6 +18,8 @@ from typing import Literal
 
 from qa.engine import validate_question
 from qa.errors import QAError, QuestionError
+
+log = logging.getLogger("qa")
 
 InputFormat = Literal["txt", "csv", "jsonl"]
 INPUT_FORMATS: dict[str, InputFormat] = {".txt": "txt", ".csv": "csv", ".jsonl": "jsonl"}
@@ -72,7 +76,7 @@ def read_questions(path: str | os.PathLike) -> InputTable:
 
 
 _EXPECTED: dict[InputFormat, str] = {
-    "txt": "one question per line (blank lines and # lines are skipped)",
+    "txt": "one question per line (blank lines and lines starting with '# ' are skipped)",
     "csv": "rows under the header row, with a 'question' column",
     "jsonl": "one JSON object per line, with a 'question' key",
 }
@@ -87,12 +91,64 @@ def _read_text(path: Path) -> str:
         raise BatchInputError(path, "is a directory, not a question file") from None
     except OSError as e:
         raise BatchInputError(path, f"cannot read: {e.strerror or e}") from None
+    return _decode(path, data)
+
+
+# The corpus loader's order (qa/ingest.py): a byte-order mark decides, else UTF-8, else cp1252.
+# Checked longest first: the UTF-32-LE mark begins with the UTF-16-LE one.
+_BOMS = [
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+]
+_SAVE_AS_UTF8 = "save it as UTF-8 (Excel: CSV UTF-8)"
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """The file's text: UTF-8 with or without a BOM, UTF-16/32 with a BOM ("Unicode text" from
+    Excel), else cp1252 (Excel's "CSV" on Windows) with a warning. Unlike the corpus loader it
+    never replaces a byte: a file no encoding here reads whole is refused, not read with a
+    question changed."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)  # the mark is dropped; UTF-16/32 read the byte order from it
+            except UnicodeDecodeError as e:
+                name = encoding.removesuffix("-sig").upper()
+                where = f"line {_line_of(data, len(bom) + e.start)}" if name == "UTF-8" else f"byte {e.start:,}"
+                raise BatchInputError(path, f"starts with a {name} byte-order mark but is not {name} "
+                                            f"({where}); {_SAVE_AS_UTF8}") from None
+    if b"\x00" in data:
+        raise BatchInputError(path, f"holds NUL bytes (UTF-16 without a byte-order mark?); {_SAVE_AS_UTF8}")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise BatchInputError(path, f"not UTF-8 text (byte 0x{data[e.start]:02x} on line {line}); "
-                                    "save it as UTF-8") from None
+        bad = e.start
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as e:  # 0x81 0x8d 0x8f 0x90 0x9d mean nothing in cp1252
+        raise BatchInputError(path, f"neither UTF-8 nor cp1252 text (byte 0x{data[e.start]:02x} on line "
+                                    f"{_line_of(data, e.start)}); {_SAVE_AS_UTF8}") from None
+    # Lines already in UTF-8 next to lines that are not (files joined together) would read as
+    # mojibake in cp1252 ("Zürich" as "ZÃ¼rich"): refused rather than altered.
+    for n, raw in enumerate(_LINE_BREAK.split(data), start=1):
+        if not raw.isascii():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            raise BatchInputError(path, f"mixes UTF-8 (line {n}) with another encoding (byte 0x{data[bad]:02x} "
+                                        f"on line {_line_of(data, bad)}); {_SAVE_AS_UTF8}")
+    log.warning("%s: not UTF-8 (byte 0x%02x on line %d); read as cp1252 (Windows Western European, "
+                "Excel's CSV); if a question looks wrong, %s", path, data[bad], _line_of(data, bad), _SAVE_AS_UTF8)
+    return text
+
+
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")  # where _lines() and the csv reader end a line
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return len(_LINE_BREAK.findall(data, 0, offset)) + 1
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
@@ -108,17 +164,54 @@ def _row(line: int, row_id, fields: dict, question) -> InputRow:
         return InputRow(line, row_id, fields, question, f"line {line}: {e}")
 
 
+# A comment is "#" alone or followed by a space or tab: "#1 smartphone maker in China?" and
+# "#MeToo in China?" are questions. A comment asked by mistake shows up as an output row; a
+# question skipped as a comment would be lost without a trace.
+_COMMENT = re.compile(r"#(\s|$)")
+
+
 def _read_txt(path: Path, text: str) -> InputTable:
+    # Excel saves "Unicode text" as .txt: a tab-separated table, read as one so that its header
+    # and id columns do not become part of every question.
+    first = next((raw for _, raw in _lines(text) if raw.strip() and not _COMMENT.match(raw.strip())), "")
+    if "\t" in first.strip() and "question" in (c.strip().lower() for c in first.split("\t")):
+        return _read_csv(path, text)
     rows = []
     for line, raw in _lines(text):
         stripped = raw.strip()
-        if stripped and not stripped.startswith("#"):
+        if stripped and not _COMMENT.match(stripped):
             rows.append(_row(line, line, {}, stripped))
     return InputTable(rows, [])
 
 
+# Excel's first line "sep=;" declares the delimiter (it writes one, and reads a file by it).
+_EXCEL_SEP = re.compile(r"sep=(.)\1*", re.IGNORECASE)
+# Comma, or what Excel writes where the decimal mark is a comma (most of Europe), or tab
+# ("Unicode text" export).
+_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that makes a 'question' cell of the header row (the first line with text); among
+    several (a one-column header) or none, the one giving the most cells, comma first on a tie."""
+    header = next((ln for ln in io.StringIO(text, newline="") if ln.strip(" \t\r\n,;")), "")
+    cells = {d: next(csv.reader([header], delimiter=d), []) for d in _DELIMITERS}
+    fits = [d for d in _DELIMITERS if "question" in (c.strip().lower() for c in cells[d])]
+    return max(fits or _DELIMITERS, key=lambda d: len(cells[d]))
+
+
 def _read_csv(path: Path, text: str) -> InputTable:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    first = io.StringIO(text, newline="").readline()
+    declared = _EXCEL_SEP.fullmatch(first.rstrip("\r\n"))
+    if declared:
+        # The "sep=" line is not a row; line numbers stay the file's own (skipped counts it).
+        delimiter, skipped, text = declared.group(1), 1, text[len(first):]
+        how = f"by its 'sep={delimiter}' line"
+    else:
+        delimiter, skipped = _delimiter(text), 0
+        how = "as detected"
+    delimiter_name = _DELIMITERS.get(delimiter, repr(delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next((cells for cells in reader if any(c.strip() for c in cells)), None)
         if header is None:
@@ -126,7 +219,8 @@ def _read_csv(path: Path, text: str) -> InputTable:
         names = [h.strip().lower() for h in header]
         if "question" not in names:
             columns = ", ".join(repr(h) for h in header)
-            raise BatchInputError(path, f"no 'question' column in the header row (columns: {columns})")
+            raise BatchInputError(path, f"no 'question' column in the header row (columns: {columns}; "
+                                        f"{delimiter_name}-separated {how}; comma, semicolon and tab are recognized)")
         q_col = names.index("question")
         id_col = names.index("id") if "id" in names else None
         carried = [i for i in range(len(header)) if i not in (q_col, id_col)]
@@ -134,9 +228,9 @@ def _read_csv(path: Path, text: str) -> InputTable:
         out_names = _output_names([header[i] or f"column_{i + 1}" for i in carried], renamed)
 
         rows = []
-        prev_end = reader.line_num
+        prev_end = reader.line_num + skipped
         for cells in reader:
-            line, prev_end = prev_end + 1, reader.line_num
+            line, prev_end = prev_end + 1, reader.line_num + skipped
             if not any(c.strip() for c in cells):
                 continue  # blank lines and rows of empty cells, as spreadsheets export them
             row_id = cells[id_col].strip() if id_col is not None and id_col < len(cells) else ""
@@ -145,7 +239,7 @@ def _read_csv(path: Path, text: str) -> InputTable:
             if len(cells) > len(header):
                 rows.append(InputRow(line, row_id, fields, cells[q_col],
                                      f"line {line}: the row has {len(cells)} fields but the header has "
-                                     f"{len(header)} (an unquoted comma?)"))
+                                     f"{len(header)} (an unquoted {delimiter_name}?)"))
             elif q_col >= len(cells):
                 rows.append(InputRow(line, row_id, fields, None,
                                      f"line {line}: missing field 'question' (the row has {len(cells)} "
@@ -153,7 +247,7 @@ def _read_csv(path: Path, text: str) -> InputTable:
             else:
                 rows.append(_row(line, row_id, fields, cells[q_col]))
     except csv.Error as e:
-        raise BatchInputError(path, f"not valid CSV near line {reader.line_num}: {e}") from None
+        raise BatchInputError(path, f"not valid CSV near line {reader.line_num + skipped}: {e}") from None
     return InputTable(rows, out_names, renamed)
 
 

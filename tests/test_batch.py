@@ -95,7 +95,7 @@ def cli(*args: str):
 
 def test_txt_skips_blank_and_comment_lines_and_uses_line_numbers_as_ids(tmp_path, fake):
     src = write(tmp_path / "q.txt",
-                "# analyst questions\nWho founded Baidu?\n\n   \n  What is Alipay?  \r\n#skip me\nWhat is Apollo?")
+                "# analyst questions\nWho founded Baidu?\n\n   \n  What is Alipay?  \r\n# skip me\nWhat is Apollo?")
     out = tmp_path / "a.jsonl"
     summary = run_batch(src, out, quiet=True)
     rows = read_jsonl(out)
@@ -103,6 +103,17 @@ def test_txt_skips_blank_and_comment_lines_and_uses_line_numbers_as_ids(tmp_path
         (2, "Who founded Baidu?"), (5, "What is Alipay?"), (7, "What is Apollo?")]
     assert [r["answer"] for r in rows] == [f"Answer: {r['question']}" for r in rows]
     assert summary.exit_code == 0 and (summary.answered, summary.abstained, summary.errors) == (3, 0, 0)
+
+
+def test_txt_hash_starts_a_comment_only_before_a_space_so_a_question_starting_with_hash_is_asked(tmp_path, fake):
+    src = write(tmp_path / "q.txt", "# analyst questions\n#\n#\tsection two\n  # indented comment\n"
+                                    "#1 smartphone maker in China?\n#MeToo in China?\n")
+    out = tmp_path / "a.jsonl"
+    result = cli(src, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert [(r["id"], r["question"]) for r in read_jsonl(out)] == [
+        (5, "#1 smartphone maker in China?"), (6, "#MeToo in China?")]
+    assert "answered 2," in result.stderr
 
 
 def test_csv_with_bom_any_case_header_quotes_and_carried_columns(tmp_path, fake):
@@ -130,6 +141,152 @@ def test_csv_without_bom_or_id_uses_the_line_each_row_starts_on(tmp_path, fake):
 def test_csv_skips_rows_of_empty_cells(tmp_path, fake):
     src = write(tmp_path / "q.csv", "id,question\n1,What is Alipay?\n,\n , \n")
     assert [r.id for r in read_questions(src).rows] == ["1"]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_csv_delimiter_semicolon_or_tab_is_detected_from_the_header(tmp_path, fake, delimiter):
+    # Excel writes ';' where the decimal mark is a comma (most of Europe), tab in "Unicode text".
+    text = (f"id{delimiter}question{delimiter}owner\r\n"
+            f"1{delimiter}Who is the CEO of Tencent Cloud, and since when?{delimiter}ana\r\n"
+            f"2{delimiter}\"When was Huawei Cloud launched{delimiter} and where?\"{delimiter}bob\r\n"
+            f"3{delimiter}{delimiter}cy\r\n")
+    src = write(tmp_path / "q.csv", text)
+    out = tmp_path / "a.jsonl"
+    result = cli(src, "-o", out, "-q")
+    assert result.exit_code == 1, result.output  # row 3 has no question
+    rows = read_jsonl(out)
+    assert [(r["id"], r["owner"], r["question"]) for r in rows] == [
+        ("1", "ana", "Who is the CEO of Tencent Cloud, and since when?"),
+        ("2", "bob", f"When was Huawei Cloud launched{delimiter} and where?"),
+        ("3", "cy", "")]
+    assert rows[0]["answer"] == f"Answer: {rows[0]['question']}"
+    assert rows[2]["error"].startswith("line 4: question is empty")
+
+
+def test_csv_of_one_column_keeps_semicolons_and_tabs_inside_questions(tmp_path, fake):
+    src = write(tmp_path / "q.csv", "Question\nWhat is Alipay; and Ant?\nWhat is\tApollo?\n")
+    assert [r.question for r in read_questions(src).rows] == ["What is Alipay; and Ant?", "What is\tApollo?"]
+    src = write(tmp_path / "q.csv", "question;\nWhat is Alipay, and Ant?;\n")  # Excel's trailing ';'
+    assert [r.question for r in read_questions(src).rows] == ["What is Alipay, and Ant?"]
+
+
+def test_csv_without_a_question_column_names_the_delimiter_it_was_read_with(tmp_path, fake):
+    src = write(tmp_path / "q.csv", "id;text;owner\n1;What is Alipay?;ann\n")
+    result = cli(src)
+    assert result.exit_code == 2
+    assert "no 'question' column" in result.stderr and "semicolon-separated as detected" in result.stderr
+    assert "'id', 'text', 'owner'" in result.stderr
+
+
+def test_excel_sep_line_declares_the_delimiter_and_is_not_a_row(tmp_path, fake):
+    src = write(tmp_path / "q.csv", "sep=;\r\nid;question\r\n1;Who is the CEO of Tencent Cloud, really?\r\n"
+                                    "2;\r\n\r\n3;When was Huawei Cloud launched?\r\n")
+    out = tmp_path / "a.jsonl"
+    result = cli(src, "-o", out)
+    assert result.exit_code == 1, result.output
+    rows = read_jsonl(out)
+    assert [(r["id"], r["question"]) for r in rows] == [
+        ("1", "Who is the CEO of Tencent Cloud, really?"), ("2", ""), ("3", "When was Huawei Cloud launched?")]
+    assert rows[1]["error"].startswith("line 4: question is empty")  # the file's own line numbers
+    assert "line 4: question is empty" in result.stderr
+
+    # Any delimiter Excel would honour, ids defaulting to the real line; a header without 'question' says so.
+    src = write(tmp_path / "q.csv", "SEP=|\nquestion|desk\nWhat is Alipay, and Ant?|pay\n")
+    (row,) = read_questions(src).rows
+    assert (row.id, row.question, row.fields) == (3, "What is Alipay, and Ant?", {"desk": "pay"})
+    src = write(tmp_path / "q.csv", "sep=,\nid;question\n1;What is Alipay?\n")
+    with pytest.raises(BatchInputError, match="comma-separated by its 'sep=,' line"):
+        read_questions(src)
+
+
+@pytest.fixture
+def qa_log(caplog, monkeypatch):
+    """caplog for the 'qa' logger even after a `qa` command set it up to print only to its own stderr."""
+    import logging
+
+    log = logging.getLogger("qa")
+    monkeypatch.setattr(log, "propagate", True)
+    monkeypatch.setattr(log, "handlers", [])
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        yield caplog
+
+
+def test_cp1252_csv_from_excel_is_read_with_a_warning_naming_the_file_and_encoding(tmp_path, fake, qa_log):
+    text = ("id;question;owner\r\n1;Who is the CEO of Tencent Cloud?;José\r\n"
+            "2;What share of the cloud market did Tencent Cloud hold – in 2022, in €?;Zoë\r\n")
+    src = write(tmp_path / "q.csv", text, "cp1252")
+    out = tmp_path / "a.jsonl"
+    result = cli(src, "-o", out)
+    assert result.exit_code == 0, result.output
+    rows = read_jsonl(out)
+    assert [(r["question"], r["owner"]) for r in rows] == [
+        ("Who is the CEO of Tencent Cloud?", "José"),
+        ("What share of the cloud market did Tencent Cloud hold – in 2022, in €?", "Zoë")]
+    (message,) = [r.getMessage() for r in qa_log.records]
+    assert str(src) in message and "cp1252" in message and "line 2" in message
+
+
+@pytest.mark.parametrize("bom, encoding", [
+    (b"", "utf-16"),  # Python's utf-16 writes the mark itself, little-endian here
+    (b"\xfe\xff", "utf-16-be"),
+    (b"", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8"),
+])
+def test_unicode_text_with_a_byte_order_mark_is_read_without_a_warning(tmp_path, fake, qa_log, bom, encoding):
+    # Excel's "Unicode text": UTF-16 with a mark, tab-separated, CRLF.
+    text = "id\tquestion\towner\r\n1\tWho is the CEO of Tencent Cloud?\tJosé\r\n2\t腾讯云何时成立？\t李\r\n"
+    src = tmp_path / "q.csv"
+    src.write_bytes(bom + text.encode(encoding))
+    rows = read_questions(src).rows
+    assert [(r.line, r.id, r.question, r.fields) for r in rows] == [
+        (2, "1", "Who is the CEO of Tencent Cloud?", {"owner": "José"}),
+        (3, "2", "腾讯云何时成立？", {"owner": "李"})]
+    assert qa_log.records == []
+    txt = tmp_path / "q.txt"
+    txt.write_bytes(bom + "What is Alipay?\r\n# a comment\r\nWho founded 百度?\r\n".encode(encoding))
+    assert [(r.id, r.question) for r in read_questions(txt).rows] == [
+        (1, "What is Alipay?"), (3, "Who founded 百度?")]
+
+
+def test_excel_unicode_text_saved_as_txt_is_read_as_its_table(tmp_path, fake):
+    # Excel saves "Unicode text" as .txt: without this, "1\tWho is ...\tJosé" was asked whole.
+    src = tmp_path / "q.txt"
+    src.write_bytes("ID\tQuestion\towner\r\n1\tWho is the CEO of Tencent Cloud?\tJosé\r\n".encode("utf-16"))
+    out = tmp_path / "a.jsonl"
+    assert cli(src, "-o", out).exit_code == 0
+    assert [(r["id"], r["question"], r["owner"]) for r in read_jsonl(out)] == [
+        ("1", "Who is the CEO of Tencent Cloud?", "José")]
+    src = write(tmp_path / "q.txt", "What is\tApollo?\nquestion\tanswer\n")  # a tab in a question is kept
+    assert [r.question for r in read_questions(src).rows] == ["What is\tApollo?", "question\tanswer"]
+
+
+def test_latin1_txt_is_read_as_cp1252(tmp_path, fake, qa_log):
+    src = tmp_path / "q.txt"
+    src.write_bytes("What is Alipay?\nWhat about Zürich?\n".encode("latin-1"))
+    result = cli(src)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["question"] for line in result.stdout.splitlines()] == [
+        "What is Alipay?", "What about Zürich?"]
+    assert "line 2" in qa_log.records[0].getMessage()
+
+
+@pytest.mark.parametrize("data, problem", [
+    # bytes cp1252 leaves undefined: no encoding tried reads the file unchanged
+    (b"question\nWhat is Alipay?\nWhat is \x81Apollo?\n", "neither UTF-8 nor cp1252 text (byte 0x81 on line 3)"),
+    # UTF-8 lines next to cp1252 ones (files joined): cp1252 would turn "ü" into "Ã¼"
+    ("question\nWhat about Zürich?\n".encode() + "What about Málaga?\n".encode("cp1252"),
+     "mixes UTF-8 (line 2) with another encoding (byte 0xe1 on line 3)"),
+    (b"\xef\xbb\xbfquestion\r\nWhat about M\xe1laga?\r\n",
+     "starts with a UTF-8 byte-order mark but is not UTF-8 (line 2)"),
+    (b"\xff\xfeq\x00u\x00\x00\xdc", "starts with a UTF-16 byte-order mark but is not UTF-16"),
+    ("question\nWhat is Alipay?\n".encode("utf-16-le"), "holds NUL bytes (UTF-16 without a byte-order mark?)"),
+])
+def test_exit_code_2_for_a_file_no_encoding_reads_unchanged(tmp_path, fake, data, problem):
+    src = tmp_path / "q.csv"
+    src.write_bytes(data)
+    result = cli(src)
+    assert result.exit_code == 2 and str(src) in result.stderr and problem in result.stderr, result.stderr
+    assert "save it as UTF-8" in result.stderr and fake.calls == []
 
 
 def test_jsonl_carries_other_keys_and_keeps_id_types(tmp_path, fake):
@@ -337,13 +494,6 @@ def test_exit_code_2_for_unusable_input_names_the_file_and_the_problem(tmp_path,
     assert result.exit_code == 2
     assert str(src) in result.stderr and problem in result.stderr
     assert not out.exists() and fake.calls == []
-
-
-def test_exit_code_2_for_a_file_that_is_not_utf8(tmp_path, fake):
-    src = tmp_path / "q.txt"
-    src.write_bytes("What is Alipay?\nWhat about Zürich?\n".encode("latin-1"))
-    result = cli(src)
-    assert result.exit_code == 2 and "not UTF-8" in result.stderr and "line 2" in result.stderr
 
 
 def test_exit_code_2_for_a_directory_an_unknown_output_extension_or_resume_to_stdout(tmp_path, fake):
