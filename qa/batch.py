@@ -183,10 +183,12 @@ def progress_bar(total: int, initial: int, quiet: bool):
 
 @click.command("batch", epilog="""\b
 Input, by extension:
-  .txt    one question per line; blank lines and # lines are skipped;
-          ids are line numbers
+  .txt    one question per line; blank lines and lines starting
+          "# " are skipped; ids are line numbers
   .csv    a header row with a 'question' column (any case), optional
-          'id'; other columns are carried through
+          'id'; other columns are carried through. Comma, semicolon
+          or tab separated (or a sep= first line, as Excel writes);
+          UTF-8, UTF-16/32 with a byte-order mark, else cp1252
   .jsonl  objects with 'question', optional 'id'; other keys are
           carried through
 Output, by the extension of -o: .jsonl (default, stdout) or .csv.
