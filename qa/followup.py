@@ -21,7 +21,8 @@ How it works (pure, deterministic, no model, no per-question rules):
    - a *continuation cue* ("and", "what about", "how about", "same for", "also"...) followed
      by one or more entities and at most one other content word: each entity replaces the
      previous entity of the same kind (a name for a name, an acronym for an acronym, a date
-     for a date; a possessive slot first, else the first); with none to replace, the
+     for a date; one after the same preposition first, "and in Germany?" -> "... in
+     Germany?", then a possessive slot, else the first); with none to replace, the
      remainder is appended ("and in 2020?" -> "How big was the tech market in 2020?");
    - a cue followed by a short phrase with no entity ("and speech recognition?"): appended;
    - a cue followed by a longer question with no name ("and how many patents?"): the
@@ -115,6 +116,7 @@ _POSSESSIVE_RE = re.compile(r"['’]s?$")
 _OWNED = re.compile(r"['’]s?\s+")  # between an owner and the name it owns: "Baidu's Apollo"
 _YEAR_RE = re.compile(rf"^(?:{YEAR.pattern})s?$")
 _NUMBER_RE = re.compile(r"^\d[\d,.]*%?$")
+_PREPOSITIONS = frozenset("in on at by for from to with about into since until during after before against".split())
 # Entities may be joined into one by these ("Baidu and Tencent", "Audi, Daimler or Volvo").
 _JOINERS = frozenset({"and", "or", ",", "&"})
 # A follow-up remainder with more content words than this is a new question, not an ellipsis.
@@ -384,8 +386,11 @@ def _substitute(text: str, remainder: str, new: list[Entity], previous: str, kin
         if not candidates:
             leftovers.append(ent)
             continue
-        # A possessive slot ("Baidu's") is the owner of what is asked about; else the first.
-        i = min(candidates, key=lambda j: (not slots[j].possessive, slots[j].start))
+        # "and in Germany?" replaces the name after "in" ("... in China?"), not the first name;
+        # else a possessive slot ("Baidu's"), the owner of what is asked about; else the first.
+        prep = _preposition_before(remainder, ent.start)
+        i = min(candidates, key=lambda j: (prep is None or _preposition_before(previous, slots[j].start) != prep,
+                                           not slots[j].possessive, slots[j].start))
         used.add(i)
         edits.append((slots[i], ent))
     if not edits:
@@ -399,6 +404,14 @@ def _substitute(text: str, remainder: str, new: list[Entity], previous: str, kin
         out = f"{_strip_end(out)} {' '.join(e.text for e in leftovers)}?"
     reason = "; ".join(f"{s.text!r} -> {e.text!r}" for s, e in edits if s.text != e.text)
     return Rewrite(out, out != text, kind, reason or "same subject as before")
+
+
+def _preposition_before(text: str, start: int) -> str | None:
+    """The preposition just before position `start` of `text` ("in" of "in China"), if any."""
+    before = tokens(text[:start])
+    if before and before[-1].lower in _PREPOSITIONS:
+        return before[-1].lower
+    return None
 
 
 def _append(text: str, remainder: str, previous: str, kind: FollowupKind) -> Rewrite:

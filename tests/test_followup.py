@@ -185,3 +185,14 @@ def test_a_pronoun_after_an_owned_name_means_the_owned_thing():
     assert rewritten("who built it?", "What is Tencent's Miying platform used for?") == "Who built Tencent's Miying?"
     assert rewritten("Is it safe?", "What is Baidu's Apollo project?") == "Is Baidu's Apollo safe?"
     assert rewritten("what is its revenue?", "Does Apollo use Baidu's maps?") == "What is Baidu's revenue?"
+
+
+def test_a_name_after_a_preposition_replaces_the_name_after_the_same_preposition():
+    # Was "How many Germany users are there in China?": the first name, "5G", was replaced.
+    assert rewrite_followup("and in Germany?", "How many 5G users are there in China?").question == (
+        "How many 5G users are there in Germany?")
+    assert rewrite_followup("and with Volvo?", "Did Alibaba partner with Audi in 2018?").question == (
+        "Did Alibaba partner with Volvo in 2018?")
+    # No preposition: the possessive or first name, as before.
+    assert rewrite_followup("and Tencent?", "How many AI patents had Baidu filed in 2019?").question == (
+        "How many AI patents had Tencent filed in 2019?")
