@@ -31,3 +31,13 @@ def test_own_file_bullets_wraps_and_whitespace():
     raw = ("Home\r\nSkip to navigation\n\n  •  Tencent launched\nWeChat in 2011.\n\n• \n\n"
            "A  hard\nwrapped para-\ngraph\twith\u00a0spaces.\n\nScroll to top\n2 of 3\n")
     assert clean_text(raw) == "Tencent launched WeChat in 2011.\n\nA hard wrapped paragraph with spaces."
+
+
+def test_lines_wrapped_inside_chinese_text_join_without_a_space():
+    raw = "华为于2004年\n开始研发芯片，\n“麒麟”系列\n随后推出。\nIt is based in\nShenzhen 深圳\n市。\nIts 2019\n年报"
+    assert clean_text(raw) == "华为于2004年开始研发芯片，“麒麟”系列随后推出。It is based in Shenzhen 深圳市。Its 2019 年报"
+
+
+def test_a_page_number_between_dashes_is_furniture():
+    assert clean_text("Xiaomi was founded in 2010.\n- 1 -\n– 12 –") == "Xiaomi was founded in 2010."
+    assert clean_text("Revenue grew 5 - 10 - 15 percent.") == "Revenue grew 5 - 10 - 15 percent."

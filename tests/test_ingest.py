@@ -192,3 +192,133 @@ def test_a_sources_entry_for_a_missing_file_is_warned_about(tmp_path, caplog):
     assert [d.title for d in docs] == ["Tencent notes"]
     messages = [r.getMessage() for r in caplog.records]
     assert any("'tencnet-2020.txt' names no file" in m for m in messages), messages
+
+
+def _make_pdf_lines(path: Path, pages: list[list[str]]) -> None:
+    """make_pdf with several lines a page: each line after the first is moved down by a
+    text-positioning operator slipped in between make_pdf's "(...) Tj" strings."""
+    make_pdf(path, [") Tj 0 -16 Td (".join(lines) for lines in pages])
+
+
+def test_pdf_running_headers_footers_and_page_numbers_are_removed(tmp_path):
+    pages = [
+        ["Tencent Holdings Interim Report 2022 - Internal", "Part 1: Games",
+         "Tencent earned 42 billion from games.", "Tencent Holdings Ltd. p. 1 of 3"],
+        ["Tencent Holdings Interim Report 2022 - Internal", "Part 2: Cloud",
+         "Tencent Cloud grew by 9 percent.", "Tencent Holdings Ltd. p. 2 of 3"],
+        ["Tencent Holdings Interim Report 2022 - Internal", "Part 3: Payments",
+         "WeChat Pay had 900 million users.", "Tencent Holdings Ltd. p. 3 of 3"],
+    ]
+    _make_pdf_lines(tmp_path / "report.pdf", pages)
+    _make_pdf_lines(tmp_path / "numbered.pdf", [
+        ["Alibaba overview", "Alibaba was founded in 1999 by Jack Ma. Its marketplaces had a", "- 1 -"],
+        ["billion users in 2021.", "Ant Group was spun out in 2014.", "2/2"]])
+    docs = {d.doc_id: d for d in load_corpus(tmp_path)}
+    report = docs["report.pdf"]
+    assert report.text.split("\n\n") == [
+        "Part 1: Games Tencent earned 42 billion from games.",
+        "Part 2: Cloud Tencent Cloud grew by 9 percent.",
+        "Part 3: Payments WeChat Pay had 900 million users."]
+    for number, words in enumerate(["Tencent earned", "Tencent Cloud grew", "WeChat Pay"], start=1):
+        assert report.page_at(report.text.index(words)) == number
+    numbered = docs["numbered.pdf"]
+    # The page number goes; the sentence running on to page 2 stays one sentence, on page 1.
+    assert numbered.text == ("Alibaba overview Alibaba was founded in 1999 by Jack Ma. Its marketplaces had a "
+                             "billion users in 2021. Ant Group was spun out in 2014.")
+    assert numbered.page_at(numbered.text.index("Its marketplaces")) == 1
+    assert numbered.page_at(numbered.text.index("Ant Group")) == 2
+
+
+def test_lines_repeated_inside_pages_or_numbers_inside_text_are_kept(tmp_path):
+    _make_pdf_lines(tmp_path / "a.pdf", [
+        ["Baidu runs Apollo.", "Apollo drives in Wuhan.", "It started in 2017.", "Revenue 2021",
+         "Baidu earned 124 billion.", "7", "Search ads lead.", "Cloud follows.", "Robotaxis grow.", "1"],
+        ["Ernie is a model.", "It answers in Chinese.", "It launched in 2023.", "Revenue 2022",
+         "Baidu earned 134 billion.", "8", "Ernie has users.", "Wenku uses it.", "Maps too.", "2"]])
+    text = load_corpus(tmp_path)[0].text
+    assert text == ("Baidu runs Apollo. Apollo drives in Wuhan. It started in 2017. Revenue 2021 Baidu earned "
+                    "124 billion. 7 Search ads lead. Cloud follows. Robotaxis grow.\n\n"
+                    "Ernie is a model. It answers in Chinese. It launched in 2023. Revenue 2022 Baidu earned "
+                    "134 billion. 8 Ernie has users. Wenku uses it. Maps too.")
+
+
+def test_a_pdf_titled_untitled_by_its_writer_gets_a_title_of_its_own(tmp_path):
+    from pypdf import PdfWriter
+
+    for name, title in [("blank.pdf", "untitled"), ("word.pdf", "Microsoft Word - draft.docx"),
+                        ("named.pdf", "JD Logistics Review")]:
+        make_pdf(tmp_path / "plain.pdf", ["JD Logistics runs 1,300 warehouses."])
+        writer = PdfWriter(clone_from=tmp_path / "plain.pdf")
+        writer.add_metadata({"/Title": title})
+        writer.write(tmp_path / name)
+    (tmp_path / "plain.pdf").unlink()
+    titles = {d.doc_id: d.title for d in load_corpus(tmp_path)}
+    assert titles == {"blank.pdf": "JD Logistics runs 1,300 warehouses.",
+                      "word.pdf": "JD Logistics runs 1,300 warehouses.", "named.pdf": "JD Logistics Review"}
+
+
+def test_html_page_chrome_and_cookie_banners_are_dropped(tmp_path):
+    (tmp_path / "p.html").write_text(
+        "<html><body><div class='gdpr-overlay'><p>We store small files on your device.</p></div>"
+        "<div id='CookieNotice'>This site uses cookies.</div>"
+        "<div role='dialog' aria-label='Newsletter'>Sign up for our newsletter today.</div>"
+        "<header><a href='/'>SiteName</a> <a href='/x'>Sections</a></header>"
+        "<aside>Most read: something else</aside>"
+        "<main><article><header><h1>Xiaomi in Europe</h1></header>"
+        "<p>Xiaomi sells phones in Spain.</p><aside>Xiaomi was founded in 2010.</aside>"
+        "<pre>Year  Phones\n2020  20m\n2021  30m</pre></article></main>"
+        "<footer><p>Copyright SiteName. All rights reserved.</p></footer></body></html>")
+    doc = load_corpus(tmp_path)[0]
+    assert doc.title == "Xiaomi in Europe"
+    assert doc.text.split("\n\n") == ["Xiaomi in Europe", "Xiaomi sells phones in Spain.",
+                                      "Xiaomi was founded in 2010.", "Year Phones", "2020 20m", "2021 30m"]
+
+
+def test_a_cookie_class_on_the_body_does_not_drop_the_page(tmp_path):
+    (tmp_path / "p.html").write_text(
+        "<html><body class='cookie-consent-pending'><div class='consent-wrapper'><h1>Didi</h1>"
+        "<p>Didi runs ride hailing.</p></div></body></html>")
+    assert load_corpus(tmp_path)[0].text == "Didi\n\nDidi runs ride hailing."
+
+
+def test_markdown_markup_code_comments_and_front_matter_are_dropped(tmp_path):
+    (tmp_path / "crlf.md").write_bytes(
+        b"---\r\ntitle: Pinduoduo brief\r\nowner: someone\r\n---\r\n\r\nPinduoduo sells groceries.\r\n")
+    (tmp_path / "doc.md").write_text(
+        "```sh\n# set up the tool\nmake\n```\n\n"
+        "# ByteDance notes\n\n"
+        "~~~\n# not a heading\nByteDance revenue was made up here\n~~~\n\n"
+        "<!-- ByteDance draft note, not for readers -->\n\n"
+        "| Product | Users |\n|:--------|------:|\n| Douyin | 700m |\n| TikTok | 1b |\n\n"
+        "> ByteDance was founded in 2012.\n\n"
+        "1. First, Douyin launched.\n2. Then TikTok launched.\n")
+    docs = {d.doc_id: d for d in load_corpus(tmp_path)}
+    assert docs["crlf.md"].text == "Pinduoduo sells groceries."
+    assert docs["crlf.md"].title == "Pinduoduo brief"
+    doc = docs["doc.md"]
+    assert doc.title == "ByteDance notes"
+    assert doc.text.split("\n\n") == [
+        "ByteDance notes", "Product | Users", "Douyin | 700m", "TikTok | 1b",
+        "ByteDance was founded in 2012.", "First, Douyin launched.", "Then TikTok launched."]
+
+
+def test_chinese_legacy_encodings_are_detected_or_taken_from_the_page(tmp_path, caplog):
+    (tmp_path / "gbk.txt").write_bytes("Huawei (华为) was founded in 1987 in 深圳.".encode("gbk"))
+    (tmp_path / "big5.html").write_bytes(
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=big5"></head>'
+        "<body><p>騰訊由馬化騰創立。</p></body></html>".encode("big5"))
+    (tmp_path / "gb.html").write_bytes(
+        '<?xml version="1.0" encoding="GB2312"?><html><body><p>百度总部在北京。</p></body></html>'.encode("gb2312"))
+    (tmp_path / "german.txt").write_bytes("Herr Müller aus München nutzt Alipay.".encode("cp1252"))
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        docs = {d.doc_id: d.text for d in load_corpus(tmp_path)}
+    assert docs == {"gbk.txt": "Huawei (华为) was founded in 1987 in 深圳.", "big5.html": "騰訊由馬化騰創立。",
+                    "gb.html": "百度总部在北京。", "german.txt": "Herr Müller aus München nutzt Alipay."}
+    assert sorted(r.getMessage() for r in caplog.records) == [
+        "gbk.txt is not valid UTF-8 (byte 8); decoded as GB18030",
+        "german.txt is not valid UTF-8 (byte 6); decoded as cp1252"]
+
+
+def test_chinese_text_wrapped_in_a_file_joins_without_a_space(tmp_path):
+    (tmp_path / "zh.txt").write_text("美团成立于2010年，\n2015年与大众点评\n合并。\n", encoding="utf-8")
+    assert load_corpus(tmp_path)[0].text == "美团成立于2010年，2015年与大众点评合并。"

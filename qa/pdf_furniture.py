@@ -1,0 +1,62 @@
+"""Remove a PDF's page furniture: running headers, footers and page numbers.
+
+A line is furniture when it sits at the top or bottom of a page (among its first or last
+EDGE_LINES lines, scanning inward until the first line that is not furniture) and either is
+only a page number ("- 1 -", "12", "Page 3 of 9", "3/9") or, with its digits ignored, sits
+at the top or bottom of most pages of the document ("Annual Report 2021 ... Page 2 of 3").
+"""
+from __future__ import annotations
+
+import re
+
+from qa.clean import is_furniture
+
+# How deep a header or footer block may reach: a title line, a chapter line, a page number.
+EDGE_LINES = 3
+_PAGE_NUMBER = re.compile(
+    r"^(?:page|p\.)?\s*[-–—(\[]?\s*\d{1,3}\s*(?:(?:/|of)\s*\d{1,3})?\s*[-–—)\]]?$", re.I)
+_DIGITS = re.compile(r"\d+")
+
+
+def strip_page_furniture(pages: list[str]) -> list[str]:
+    """The pages' extracted texts without their headers, footers and page numbers."""
+    lines = [page.split("\n") for page in pages]
+    repeated = _repeated_edge_lines(lines) if len(pages) > 1 else set()
+    return ["\n".join(_trim(page_lines, repeated)) for page_lines in lines]
+
+
+def _key(line: str) -> str:
+    """A line as compared across pages: page numbers and dates in it do not count."""
+    return _DIGITS.sub("#", " ".join(line.split()).lower())
+
+
+def _edge_indices(lines: list[str]) -> tuple[list[int], list[int]]:
+    """Indices of the first and of the last EDGE_LINES non-blank lines, outermost first."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return filled[:EDGE_LINES], filled[::-1][:EDGE_LINES]
+
+
+def _repeated_edge_lines(pages: list[list[str]]) -> set[str]:
+    counts: dict[str, int] = {}
+    for lines in pages:
+        top, bottom = _edge_indices(lines)
+        for key in {_key(lines[i]) for i in top + bottom}:
+            counts[key] = counts.get(key, 0) + 1
+    # "Most pages": half of them or more, so headers that alternate between even and odd
+    # pages (book title, chapter title) still count; never a line found on one page only.
+    return {key for key, n in counts.items() if n >= 2 and 2 * n >= len(pages)}
+
+
+def _is_furniture(line: str, repeated: set[str]) -> bool:
+    stripped = " ".join(line.split())
+    return bool(_PAGE_NUMBER.match(stripped)) or is_furniture(stripped) or _key(stripped) in repeated
+
+
+def _trim(lines: list[str], repeated: set[str]) -> list[str]:
+    drop: set[int] = set()
+    for edge in _edge_indices(lines):
+        for i in edge:
+            if not _is_furniture(lines[i], repeated):
+                break
+            drop.add(i)
+    return [line for i, line in enumerate(lines) if i not in drop]
