@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from qa.text import sentence_spans
+from qa.text import sentence_spans, word_count
 from qa.types import Chunk, Document
 
 
@@ -48,7 +48,8 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
 
 def _windows(text: str, spans: list[tuple[int, int]], settings: ChunkSettings) -> list[tuple[tuple[int, int], ...]]:
     """The sentence spans of each chunk, in order, overlapping by settings.overlap_sentences."""
-    counts = [len(text[a:b].split()) for a, b in spans]
+    # In words of English: a CJK letter counts as qa.text.CJK_WORD of one (see there).
+    counts = [word_count(text[a:b]) for a, b in spans]
     # Past min_words a chunk stops before exceeding max_words; below it, it may grow to this
     # ceiling rather than end on a fragment. A chunk always takes two sentences when it can,
     # even past the ceiling, so that every adjacent pair shares a chunk.
@@ -63,7 +64,7 @@ def _windows(text: str, spans: list[tuple[int, int]], settings: ChunkSettings) -
                 or words + counts[j] > ceiling
             ):
                 break
-            words += counts[j]
+            words = round(words + counts[j], 6)
             j += 1
         windows.append(tuple(spans[i:j]))
         if j >= n:

@@ -87,3 +87,18 @@ def test_a_line_without_sentence_punctuation_gives_sentence_sized_chunks(tmp_pat
         assert doc.text[c.start:c.end] == c.text
         assert all(len(doc.text[a:b].split()) <= MAX_SENTENCE_WORDS for a, b in c.sentences)
         assert len(c.text.split()) <= 2 * MAX_SENTENCE_WORDS
+
+
+def test_a_chinese_document_is_chunked_by_its_length_in_words(tmp_path):
+    from qa.text import word_count
+
+    paragraph = ("百度在第1季度发布了新的产品线。公司表示，这一举措将帮助百度扩大市场份额，并提升用户体验。"
+                 "分析师认为，百度的研发投入在2010年达到了新的高度！这是否意味着行业格局的变化？目前还不清楚。")
+    (tmp_path / "zh.txt").write_text("\n\n".join([paragraph] * 30), encoding="utf-8")
+    doc = load_corpus(tmp_path)[0]
+    chunks = chunk_document(doc)
+    assert len(chunks) > 20  # was one chunk of the whole document
+    for c in chunks:
+        assert doc.text[c.start:c.end] == c.text
+        assert word_count(c.text) <= 100 and len(c.text) <= 200  # ~1 wordpiece a character
+    assert 40 <= statistics.mean(word_count(c.text) for c in chunks) <= 80

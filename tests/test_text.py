@@ -60,3 +60,13 @@ def test_a_line_without_punctuation_is_cut_into_balanced_pieces():
     line = " ".join(f"w{i}" for i in range(2 * MAX_SENTENCE_WORDS + 1))
     sizes = [len(line[a:b].split()) for a, b in sentence_spans(line)]
     assert len(sizes) == 3 and sum(sizes) == 2 * MAX_SENTENCE_WORDS + 1 and max(sizes) - min(sizes) <= 1
+
+
+def test_word_count_of_english_is_its_whitespace_word_count():
+    from qa.ingest import load_corpus
+    from qa.text import word_count
+    from tests.conftest import SEED_CORPUS
+
+    for doc in load_corpus(SEED_CORPUS):
+        for a, b in sentence_spans(doc.text):
+            assert word_count(doc.text[a:b]) == len(doc.text[a:b].split())
