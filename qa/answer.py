@@ -10,7 +10,7 @@ import numpy as np
 from qa.answer_types import NUMERIC, YEAR, answer_units, answer_word, asks_time, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
-from qa.text import stem, tokenize, words
+from qa.text import stem, tokenize, word_count, words
 from qa.types import Answer, Chunk, Citation
 
 # Tuned on tests/data/dev_questions.jsonl with `qa eval` (see README "Quality"); the held-out
@@ -36,7 +36,7 @@ ABSTAIN_BELOW = 0.175
 MIN_ANSWER_WORDS = 6
 # A sentence that ends like a statement; a heading ("Presence of tech companies in China") or a
 # question ("Another step towards leadership?") names a topic but answers nothing.
-_STATEMENT_END = re.compile(r"[.!;:\"”’')\]]\s*$")
+_STATEMENT_END = re.compile(r"[.!;:\"”’')\]。｡！；：」』）】]\s*$")
 SLOT_WINDOW = 8  # words either side of a number that may name what it counts
 # A time phrase before the sentence's first comma: "In 2018,", "In early July 2003,", "As of October 2019,".
 _FRONTED_DATE = re.compile(
@@ -203,7 +203,7 @@ class Answerer:
             row=i, start=start, sent_lo=lo, context=context, anchor_context=anchor_context,
             anchor_prefixes=frozenset(anchor_prefixes(anchor_context)), texts=texts, tokens=tokens,
             window_tokens=tuple(t | tokens[j - 1] if j else t for j, t in enumerate(tokens)),
-            short=tuple(1.0 if len(t.split()) < MIN_ANSWER_WORDS else 0.0 for t in texts),
+            short=tuple(1.0 if word_count(t) < MIN_ANSWER_WORDS else 0.0 for t in texts),
             heading=tuple(0.0 if _STATEMENT_END.search(t) else 1.0 for t in texts),
             vecs=vecs, windows=windows, window_norms=np.maximum(np.linalg.norm(windows, axis=1), 1e-9),
             years=tuple(frozenset(_YEARS.findall(t)) for t in texts),

@@ -6,6 +6,7 @@ import operator
 import os
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -122,13 +123,17 @@ class Engine:
             return
         from qa.aliases import expand_aliases
 
-        expanded = [expand_aliases(q) for q in cleaned]
+        # Read as NFKC (full-width "２０２１？" as "2021?") by the encoder, the retriever and the
+        # answer-type rules; the Answer echoes the question as it was typed.
+        normal = [unicodedata.normalize("NFKC", q) for q in cleaned]
+        expanded = [expand_aliases(q) for q in normal]
         t0 = time.perf_counter()
         # Each slice is answered while encoder threads work on the next (a large batch keeps
         # both cores busy); every question is still encoded and answered on its own.
         for lo, qvecs in self.encode_slices(expanded):
-            part = cleaned[lo: lo + len(qvecs)]
-            queries = [self.retriever.parse(q, e) for q, e in zip(part, expanded[lo: lo + len(qvecs)])]
+            hi = lo + len(qvecs)
+            part = cleaned[lo:hi]
+            queries = [self.retriever.parse(q, e) for q, e in zip(normal[lo:hi], expanded[lo:hi])]
             hits = self.retriever.search_many(queries, qvecs, doc_ids=doc_ids)
             answers = [self.answerer.answer(q, qu, v, h, k) for q, qu, v, h in zip(part, queries, qvecs, hits)]
             t1 = time.perf_counter()
