@@ -1,6 +1,7 @@
 """Pick the answer sentence among the top passages, build citations, decide to abstain."""
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -206,7 +207,7 @@ class Answerer:
             short=tuple(1.0 if word_count(t) < MIN_ANSWER_WORDS else 0.0 for t in texts),
             heading=tuple(0.0 if _STATEMENT_END.search(t) else 1.0 for t in texts),
             vecs=vecs, windows=windows, window_norms=np.maximum(np.linalg.norm(windows, axis=1), 1e-9),
-            years=tuple(frozenset(_YEARS.findall(t)) for t in texts),
+            years=tuple(itertools.accumulate((frozenset(_YEARS.findall(t)) for t in texts), frozenset.union)),
         )
         if len(self._passages) >= PASSAGE_CACHE:
             self._passages.clear()
@@ -250,7 +251,7 @@ class Answerer:
                     "slot": self.slot(query, kind, s_row, text),
                     "short": p.short[i],
                     "heading": p.heading[i],
-                    "other_year": _other_year(asked_years, p.years[i] | (p.years[i - 1] if i else frozenset())),
+                    "other_year": _other_year(asked_years, p.years[i]),
                 }
                 seen[s_row] = Candidate(s_row, rank, text, feats)
         return list(seen.values())
@@ -322,8 +323,9 @@ def _cached(cache: dict, key, make, limit: int = 100_000):
 
 
 def _other_year(asked: frozenset[str], named: frozenset[str]) -> float:
-    """1 when the question asks about a year and the sentence (with the one before it) is
-    about other years only: "Meituan's revenue in 2019" is not "revenue ... in 2021"."""
+    """1 when the question asks about a year and the sentence (with those before it in its
+    passage, which may date it) is about other years only: "Meituan's revenue in 2019" is
+    not "revenue ... in 2021"."""
     return 1.0 if asked and named and not asked & named else 0.0
 
 

@@ -24,7 +24,8 @@ ROLE_NOUN = re.compile(
     r"inventor|creator|boss|headquarter(?:s|ed)?)\b", re.I)
 _DATE_Q = re.compile(
     r"\b(when|what year|which year|what date|since when|what month|in which year)\b"
-    r"|\b(year|date)\s*\??\s*$", re.I)  # keyword queries: "wechat pay launch year"
+    # keyword queries: "wechat pay launch year"; not "revenue last year", "users per year"
+    r"|(?<!last )(?<!this )(?<!next )(?<!per )(?<!each )(?<!a )\b(year|date)\s*\??\s*$", re.I)
 _WH_WORD = re.compile(r"\b(what|who|whom|whose|which|how|why|where)\b", re.I)
 _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\b(?:which|what) (company|firm|start-?up|person|entrepreneur|city|cities|country|"

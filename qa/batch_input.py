@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from qa.decode import as_chinese
 from qa.engine import validate_question
 from qa.errors import QAError, QuestionError
 
@@ -94,7 +95,8 @@ def _read_text(path: Path) -> str:
     return _decode(path, data)
 
 
-# The corpus loader's order (qa/ingest.py): a byte-order mark decides, else UTF-8, else cp1252.
+# The corpus loader's order (qa/decode.py): a byte-order mark decides, else UTF-8, else Chinese
+# GB18030 when it reads so, else cp1252.
 # Checked longest first: the UTF-32-LE mark begins with the UTF-16-LE one.
 _BOMS = [
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -106,7 +108,8 @@ _SAVE_AS_UTF8 = "save it as UTF-8 (Excel: CSV UTF-8)"
 
 def _decode(path: Path, data: bytes) -> str:
     """The file's text: UTF-8 with or without a BOM, UTF-16/32 with a BOM ("Unicode text" from
-    Excel), else cp1252 (Excel's "CSV" on Windows) with a warning. Unlike the corpus loader it
+    Excel), else GB18030 when it reads as Chinese or cp1252 (Excel's "CSV" on a Chinese or a
+    Western Windows), with a warning. Unlike the corpus loader it
     never replaces a byte: a file no encoding here reads whole is refused, not read with a
     question changed."""
     for bom, encoding in _BOMS:
@@ -124,6 +127,11 @@ def _decode(path: Path, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         bad = e.start
+    chinese = as_chinese(data)  # a Chinese Windows "CSV": GBK, as the corpus loader reads it
+    if chinese is not None:
+        log.warning("%s: not UTF-8 (byte 0x%02x on line %d); read as GB18030 (Chinese); if a question "
+                    "looks wrong, %s", path, data[bad], _line_of(data, bad), _SAVE_AS_UTF8)
+        return chinese
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as e:  # 0x81 0x8d 0x8f 0x90 0x9d mean nothing in cp1252

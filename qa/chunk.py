@@ -26,11 +26,9 @@ class ChunkSettings:
 
 
 def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
-    # A chunk never crosses a page, as it never crosses a document, so its page is exact.
-    sections = [(start, end) for start, end, _ in doc.pages] or [(0, len(doc.text))]
     chunks: list[Chunk] = []
-    for section_start, section_end in sections:
-        for window in _windows(doc.text, sentence_spans(doc.text, section_start, section_end), settings):
+    for section in _page_sections(doc):
+        for window in _windows(doc.text, section, settings):
             start, end = window[0][0], window[-1][1]
             chunks.append(
                 Chunk(
@@ -44,6 +42,26 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
                 )
             )
     return chunks
+
+
+def _page_sections(doc: Document) -> list[list[tuple[int, int]]]:
+    """The document's sentences, in runs that start on the same page.
+
+    A chunk never takes sentences from two pages, as it never crosses a document, so its page
+    is the page its text starts on; a sentence running on to the next page stays whole, with
+    the page it starts on."""
+    spans = sentence_spans(doc.text)
+    if not doc.pages:
+        return [spans] if spans else []
+    sections: list[list[tuple[int, int]]] = []
+    page = object()
+    for span in spans:
+        here = doc.page_at(span[0])
+        if here != page or not sections:
+            sections.append([])
+            page = here
+        sections[-1].append(span)
+    return sections
 
 
 def _windows(text: str, spans: list[tuple[int, int]], settings: ChunkSettings) -> list[tuple[tuple[int, int], ...]]:

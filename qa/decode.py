@@ -45,7 +45,7 @@ def decode_text(raw: bytes, doc_id: str, declared: str | None = None) -> str | N
             return raw.decode(declared)
         except UnicodeDecodeError:
             pass  # a wrong declaration: guess as for a file without one
-    text = _as_chinese(raw)
+    text = as_chinese(raw)
     encoding = "GB18030" if text is not None else "cp1252"
     log.warning("%s is not valid UTF-8 (byte %d); decoded as %s", doc_id, bad_byte, encoding)
     return text if text is not None else raw.decode("cp1252", errors="replace")
@@ -73,7 +73,10 @@ def declared_charset(raw: bytes) -> str | None:
     return _WIDER.get(name, name)
 
 
-def _as_chinese(raw: bytes) -> str | None:
+_INSIDE_LATIN_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
+
+
+def as_chinese(raw: bytes) -> str | None:
     """raw decoded as GB18030 (which covers GBK and GB2312), if it decodes and reads as Chinese.
 
     cp1252 text often decodes as GB18030 too, each accented letter and the ASCII letter after
@@ -87,7 +90,12 @@ def _as_chinese(raw: bytes) -> str | None:
         return None
     wide = [c for c in text if ord(c) > 0x7F]
     common = sum(1 for c in wide if _encodes(c, "gb2312"))
-    return text if wide and common >= 0.9 * len(wide) else None
+    if not wide or common < 0.9 * len(wide):
+        return None
+    # Pairs of accented letters can be common characters too ("aquisição" -> "aquisi玢o"), but
+    # then they sit inside Latin words; Chinese stands between spaces, punctuation or digits.
+    inside_words = len(_INSIDE_LATIN_WORD.findall(text))
+    return text if inside_words * 4 < len(wide) else None
 
 
 def _encodes(char: str, encoding: str) -> bool:

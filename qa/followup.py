@@ -21,8 +21,9 @@ How it works (pure, deterministic, no model, no per-question rules):
    - a *continuation cue* ("and", "what about", "how about", "same for", "also"...) followed
      by one or more entities and at most one other content word: each entity replaces the
      previous entity of the same kind (a name for a name, an acronym for an acronym, a date
-     for a date; one after the same preposition first, "and in Germany?" -> "... in
-     Germany?", then a possessive slot, else the first); with none to replace, the
+     for a date; a name after a preposition replaces the name after the same one, "and in
+     Germany?" -> "... in Germany?", or is added with it; else a possessive slot, else the
+     first); with none to replace, the
      remainder is appended ("and in 2020?" -> "How big was the tech market in 2020?");
    - a cue followed by a short phrase with no entity ("and speech recognition?"): appended;
    - a cue followed by a longer question with no name ("and how many patents?"): the
@@ -382,15 +383,22 @@ def _substitute(text: str, remainder: str, new: list[Entity], previous: str, kin
     edits: list[tuple[Entity, Entity]] = []
     leftovers: list[Entity] = []
     for ent in new:
-        candidates = [i for i, s in enumerate(slots) if i not in used and s.kind == ent.kind]
+        # "and in Germany?" replaces the name after "in" ("... in China?"), or else is added
+        # ("How many users does WeChat have in Germany?"); "and with BMW?" replaces the name
+        # after "with", acronym or not. Otherwise: an entity of the same kind, the possessive
+        # one first ("Baidu's", the owner of what is asked about), else the first.
+        # A date takes the place of the date, whatever its preposition ("and in 2018?" after
+        # "... by October 2019?"): a question has one time.
+        prep = _preposition_before(remainder, ent.start) if _family(ent.kind) == "name" else None
+        if prep is not None:
+            candidates = [i for i, s in enumerate(slots) if i not in used and _family(s.kind) == _family(ent.kind)
+                          and _preposition_before(previous, s.start) == prep]
+        else:
+            candidates = [i for i, s in enumerate(slots) if i not in used and s.kind == ent.kind]
         if not candidates:
             leftovers.append(ent)
             continue
-        # "and in Germany?" replaces the name after "in" ("... in China?"), not the first name;
-        # else a possessive slot ("Baidu's"), the owner of what is asked about; else the first.
-        prep = _preposition_before(remainder, ent.start)
-        i = min(candidates, key=lambda j: (prep is None or _preposition_before(previous, slots[j].start) != prep,
-                                           not slots[j].possessive, slots[j].start))
+        i = min(candidates, key=lambda j: (not slots[j].possessive, slots[j].start))
         used.add(i)
         edits.append((slots[i], ent))
     if not edits:
@@ -401,9 +409,15 @@ def _substitute(text: str, remainder: str, new: list[Entity], previous: str, kin
     for slot, ent in sorted(edits, key=lambda e: -e[0].start):
         out = out[:slot.start] + ent.text + out[slot.end:]
     if leftovers:
-        out = f"{_strip_end(out)} {' '.join(e.text for e in leftovers)}?"
+        out = f"{_strip_end(out)} {' '.join(_with_preposition(remainder, e) for e in leftovers)}?"
     reason = "; ".join(f"{s.text!r} -> {e.text!r}" for s, e in edits if s.text != e.text)
     return Rewrite(out, out != text, kind, reason or "same subject as before")
+
+
+def _with_preposition(text: str, entity: Entity) -> str:
+    """The entity with the preposition that introduces it in `text`, if any ("in Germany")."""
+    prep = _preposition_before(text, entity.start)
+    return f"{prep} {entity.text}" if prep else entity.text
 
 
 def _preposition_before(text: str, start: int) -> str | None:

@@ -27,6 +27,7 @@ log = logging.getLogger("qa")
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
 SOURCES_FILE = "sources.toml"
+TITLE_MAX_CHARS = 100  # a longer first line is a paragraph, not a heading
 # Files that describe the corpus rather than belong to it.
 IGNORED_NAMES = {SOURCES_FILE, "SOURCES.md", ".DS_Store"}
 
@@ -166,11 +167,21 @@ def load_document(path: Path, doc_id: str, meta: dict | None = None) -> Document
 
 
 def _first_line(text: str) -> str:
+    """A title for a file without one: its first line if that is short, as a heading is,
+    else its first sentence if that is; else "" (the file's name is used)."""
+    from qa.text import sentence_spans
+
     line = text.split("\n", 1)[0].strip()
-    return line if len(line) <= 200 else ""
+    if len(line) <= TITLE_MAX_CHARS:
+        return line
+    spans = sentence_spans(line)
+    first = line[spans[0][0]:spans[0][1]] if spans else ""
+    return first if len(first) <= TITLE_MAX_CHARS else ""
 
 
-# YAML ("---") or TOML ("+++") front matter: metadata for a site generator, not prose.
+# What pypdf raises on a bad file: its own PyPdfError family, DependencyError (outside that
+# family: an AES-encrypted file without the `cryptography` package) and, on malformed
+# structure, plain built-in errors from deep inside its parser.
 _PDF_BUILTIN_ERRORS = (ArithmeticError, AttributeError, LookupError, OSError, RecursionError,
                        TypeError, ValueError)
 

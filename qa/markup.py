@@ -6,6 +6,7 @@ import re
 from qa.clean import clean_text
 
 
+# YAML ("---") or TOML ("+++") front matter: metadata for a site generator, not prose.
 _FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n(.*?\n)?(?:\1|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FRONT_TITLE = re.compile(r"^title\s*[:=]\s*[\"']?(.*?)[\"']?\s*$", re.M)
 # Block tokens after which a new paragraph starts; a table row is one, its cells " | " apart.
@@ -32,7 +33,16 @@ def markdown_text(source: str) -> tuple[str, str]:
     tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(source)
     title = ""
     parts: list[str] = []
+    numbered: list[bool] = []  # per open ordered list: are its numbers content?
     for previous, token in zip([None, *tokens], tokens):
+        if token.type == "ordered_list_open":
+            # A list counted from 1 is a list; "1998. Tencent is founded" is a timeline, and
+            # its numbers are what it says.
+            numbered.append(int(token.attrs.get("start", 1)) > 1)
+        elif token.type == "ordered_list_close":
+            numbered.pop()
+        elif token.type == "list_item_open" and token.info and numbered and numbered[-1]:
+            parts.append(f"{token.info}{token.markup} ")
         if token.type == "inline":
             text = _markdown_inline(token.children or [])
             if previous is not None and previous.type in ("th_open", "td_open") and parts[-1:] != ["\n\n"]:
@@ -103,34 +113,41 @@ def html_text(source: str) -> tuple[str, str]:
 # Site-wide header, footer and sidebar; inside an <article> or <main> they belong to the text
 # (an article's own header holds its headline).
 _CHROME_TAGS = ["header", "footer", "aside"]
+# Where a header or footer belongs to the content: a section's heading, a quote's attribution.
+_CONTENT_PARENTS = ["article", "main", "section", "blockquote", "figure"]
 # ARIA roles of the same site chrome, and of dialogs laid over the page (cookie and newsletter
 # pop-ups): never the page's content.
 _CHROME_ROLES = {"banner", "contentinfo", "navigation", "dialog", "alertdialog"}
 _CONSENT_MARK = re.compile(r"cookie|consent|gdpr", re.I)
+# A banner is short; a longer element marked so is a page or post that mentions cookies
+# (<div class="post tag-gdpr">, <div class="wrapper consent-given">).
+BANNER_MAX_WORDS = 120
 
 
 def _drop_page_chrome(soup) -> None:
     for tag in soup.find_all(_CHROME_TAGS):
-        if not tag.decomposed and not tag.find_parent(["article", "main"]):
+        if not tag.decomposed and not tag.find_parent(_CONTENT_PARENTS) and _is_site_chrome(tag):
             tag.decompose()
     for tag in soup.find_all(True):
         if not tag.decomposed and _is_overlay(tag):
             tag.decompose()
 
 
-def _is_overlay(tag) -> bool:
-    """A dialog, or an element whose id, class or label marks it as a cookie or consent banner.
+def _is_site_chrome(tag) -> bool:
+    """A page's own header, footer or sidebar: short, or mostly links (a lead paragraph in
+    the page header is neither)."""
+    words = len(tag.get_text(" ").split())
+    linked = sum(len(a.get_text(" ").split()) for a in tag.find_all("a"))
+    return words <= 25 or 2 * linked >= words
 
-    An element holding the page's main content is never one, whatever its class says
-    (<body class="cookie-consent-pending">).
-    """
+
+def _is_overlay(tag) -> bool:
+    """A dialog, or a short element whose id, class or label marks it as a cookie or consent
+    banner. An element holding the page's main content or a heading is never one."""
     marks = " ".join([str(tag.get("id", "")), *tag.get("class", []), str(tag.get("aria-label", ""))])
     if not (tag.name == "dialog" or str(tag.get("role", "")).lower() in _CHROME_ROLES
             or _CONSENT_MARK.search(marks)):
         return False
-    return tag.name not in ("html", "body", "main", "article") and not tag.find(["main", "article", "h1"])
-
-
-# What pypdf raises on a bad file: its own PyPdfError family, DependencyError (outside that
-# family: an AES-encrypted file without the `cryptography` package) and, on malformed
-# structure, plain built-in errors from deep inside its parser.
+    if tag.name in ("html", "body", "main", "article") or tag.find(["main", "article", "h1", "h2"]):
+        return False
+    return len(tag.get_text(" ").split()) <= BANNER_MAX_WORDS

@@ -72,5 +72,5 @@ class Passage:
     vecs: np.ndarray
     windows: np.ndarray  # each sentence vector plus the one before it in the chunk
     window_norms: np.ndarray
-    years: tuple[frozenset[str], ...]  # the years each sentence names
+    years: tuple[frozenset[str], ...]  # the years named by each sentence and those before it
     units: dict = field(default_factory=dict)  # answer kind -> answer_units of each sentence

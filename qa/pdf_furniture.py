@@ -2,8 +2,10 @@
 
 A line is furniture when it sits at the top or bottom of a page (among its first or last
 EDGE_LINES lines, scanning inward until the first line that is not furniture) and either is
-only a page number ("- 1 -", "12", "Page 3 of 9", "3/9") or, with its digits ignored, sits
-at the top or bottom of most pages of the document ("Annual Report 2021 ... Page 2 of 3").
+only a page number ("- 1 -", "12", "Page 3 of 9", "3/9") or sits at the top or bottom of most
+pages of the document, the same but for numbers that go up one a page ("Annual Report 2021
+... Page 2 of 3"). Lines that differ in any other number are content: "In 2019, Tencent had
+1,151 million users." opening one page and "In 2020, ... 1,225 million" the next.
 """
 from __future__ import annotations
 
@@ -37,14 +39,23 @@ def _edge_indices(lines: list[str]) -> tuple[list[int], list[int]]:
 
 
 def _repeated_edge_lines(pages: list[list[str]]) -> set[str]:
-    counts: dict[str, int] = {}
-    for lines in pages:
+    seen: dict[str, dict[int, tuple[int, ...]]] = {}  # key -> page -> the line's numbers
+    for page, lines in enumerate(pages):
         top, bottom = _edge_indices(lines)
-        for key in {_key(lines[i]) for i in top + bottom}:
-            counts[key] = counts.get(key, 0) + 1
+        for i in top + bottom:
+            numbers = tuple(int(d) for d in _DIGITS.findall(lines[i]))
+            seen.setdefault(_key(lines[i]), {}).setdefault(page, numbers)
     # "Most pages": half of them or more, so headers that alternate between even and odd
     # pages (book title, chapter title) still count; never a line found on one page only.
-    return {key for key, n in counts.items() if n >= 2 and 2 * n >= len(pages)}
+    return {key for key, found in seen.items()
+            if len(found) >= 2 and 2 * len(found) >= len(pages) and _numbers_follow_pages(found)}
+
+
+def _numbers_follow_pages(found: dict[int, tuple[int, ...]]) -> bool:
+    """Whether each number of the line is the same on every page or goes up one a page."""
+    columns = list(zip(*found.values()))
+    pages = list(found)
+    return all(len(set(col)) == 1 or len({v - p for v, p in zip(col, pages)}) == 1 for col in columns)
 
 
 def _is_furniture(line: str, repeated: set[str]) -> bool:

@@ -225,3 +225,11 @@ def test_currencies_written_as_codes_or_in_chinese_are_money():
     for sentence in ("Huawei invested CNY 142.7 billion in R&D.", "营收为1074亿元人民币。", "It raised HKD 2 billion."):
         assert type_match("money", sentence) == 1.0, sentence
     assert type_match("money", "Huawei employed 195,000 people.") == 0.0
+
+
+def test_last_year_is_a_time_frame_not_a_date_asked_for():
+    from qa.answer_types import expected_type
+
+    assert expected_type("What was Tencent's revenue last year?") == "money"
+    assert expected_type("How many users this year?") == "number"
+    assert expected_type("wechat pay launch year") == "date"

@@ -788,3 +788,13 @@ def test_cli_writes_csv_with_citations_from_the_real_corpus(real_index, tmp_path
         cites = json.loads(r["citations_json"])
         assert r["citation_1_doc_id"] == cites[0]["doc_id"] and r["citation_1_passage"] == cites[0]["text"]
         assert r["answer"] in r["citation_1_passage"] or any(r["answer"] in c["text"] for c in cites)
+
+
+def test_a_chinese_windows_csv_is_read_as_gb18030_with_a_warning(tmp_path, qa_log):
+    # Excel's "CSV" on a Chinese Windows is GBK; it was read as cp1252 mojibake ("°Ù¶ÈµÄ...").
+    src = write(tmp_path / "q.csv", "question,备注\r\n百度的创始人是谁？,测试\r\n腾讯总部在哪里？,测试\r\n", "gbk")
+    rows = read_questions(src).rows
+    assert [(r.question, r.fields) for r in rows] == [("百度的创始人是谁？", {"备注": "测试"}),
+                                                      ("腾讯总部在哪里？", {"备注": "测试"})]
+    (message,) = [r.getMessage() for r in qa_log.records]
+    assert str(src) in message and "GB18030" in message

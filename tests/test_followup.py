@@ -196,3 +196,11 @@ def test_a_name_after_a_preposition_replaces_the_name_after_the_same_preposition
     # No preposition: the possessive or first name, as before.
     assert rewrite_followup("and Tencent?", "How many AI patents had Baidu filed in 2019?").question == (
         "How many AI patents had Tencent filed in 2019?")
+
+
+def test_a_name_after_a_preposition_with_no_such_place_before_is_added_with_it():
+    assert rewrite_followup("and in Germany?", "How many users does WeChat have?").question == (
+        "How many users does WeChat have in Germany?")
+    # ... and replaces the name after the same preposition, an acronym for a name too.
+    assert rewrite_followup("and with BMW?", "When did Huawei open a lab in Munich with Daimler?").question == (
+        "When did Huawei open a lab in Munich with BMW?")

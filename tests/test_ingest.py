@@ -322,3 +322,62 @@ def test_chinese_legacy_encodings_are_detected_or_taken_from_the_page(tmp_path, 
 def test_chinese_text_wrapped_in_a_file_joins_without_a_space(tmp_path):
     (tmp_path / "zh.txt").write_text("美团成立于2010年，\n2015年与大众点评\n合并。\n", encoding="utf-8")
     assert load_corpus(tmp_path)[0].text == "美团成立于2010年，2015年与大众点评合并。"
+
+
+def test_content_at_page_edges_that_differs_in_its_numbers_is_kept(tmp_path):
+    # Both opening sentences were removed as a "running header": alike but for their numbers.
+    _make_pdf_lines(tmp_path / "t.pdf", [
+        ["In 2019, Tencent had 1,151 million users.", "Tencent is based in Shenzhen.", "Annual review 2021 1"],
+        ["In 2020, Tencent had 1,225 million users.", "Revenue grew strongly that year.", "Annual review 2021 2"]])
+    text = load_corpus(tmp_path)[0].text
+    assert "In 2019, Tencent had 1,151 million users." in text and "In 2020, Tencent had 1,225 million" in text
+    assert "Annual review" not in text  # the footer: the same but for its page number
+
+
+def test_a_sentence_running_on_to_the_next_page_is_one_passage(tmp_path):
+    from qa.chunk import chunk_document
+
+    _make_pdf_lines(tmp_path / "a.pdf", [["Alibaba grew into a giant whose revenue in"],
+                                         ["fiscal 2020 reached 509.7 billion yuan.", "Cainiao is its logistics arm."]])
+    doc = load_corpus(tmp_path)[0]
+    chunks = chunk_document(doc)
+    assert chunks[0].text.startswith("Alibaba grew") and "509.7 billion yuan." in chunks[0].text
+    assert chunks[0].page == 1 and any(c.page == 2 and c.text.startswith("Cainiao") for c in chunks)
+
+
+def test_html_marked_cookie_or_consent_but_long_and_section_headers_are_content(tmp_path):
+    post = " ".join(["Alibaba Cloud opened a data centre in Frankfurt in 2016."] * 15)
+    (tmp_path / "post.html").write_text(
+        f"<html><body><div class='post tag-gdpr tag-cookies'><h2>Alibaba in Europe</h2><p>{post}</p></div>"
+        "<section><header><h2>Early years</h2></header><p>Tencent was founded in 1998.</p></section>"
+        "<blockquote><p>WeChat saved us.</p><footer>Pony Ma, 2014</footer></blockquote>"
+        "<div class='cookie-banner'>We use cookies. <a href='/ok'>OK</a></div></body></html>")
+    text = load_corpus(tmp_path)[0].text
+    assert "Frankfurt in 2016" in text and "Early years" in text and "Pony Ma, 2014" in text
+    assert "We use cookies" not in text
+
+
+def test_a_markdown_timeline_keeps_its_years_and_a_list_drops_its_numbers(tmp_path):
+    (tmp_path / "t.md").write_text("# Tencent\n\n1998. Tencent is founded in Shenzhen.\n\n2011. WeChat is launched.\n\n"
+                                   "Top companies:\n\n1. Alibaba\n2. Tencent\n")
+    text = load_corpus(tmp_path)[0].text
+    assert "1998. Tencent is founded in Shenzhen." in text and "2011. WeChat is launched." in text
+    assert "1. Alibaba" not in text and "Alibaba" in text
+
+
+def test_accented_latin_text_is_not_taken_for_chinese(tmp_path, caplog):
+    (tmp_path / "pt.txt").write_bytes("A Tencent anunciou a aquisição de participações.".encode("cp1252"))
+    (tmp_path / "de.txt").write_bytes("Huawei: Umsatzgröße gemäß Jahresbericht 2020.".encode("cp1252"))
+    docs = {d.doc_id: d.text for d in load_corpus(tmp_path)}
+    assert docs == {"pt.txt": "A Tencent anunciou a aquisição de participações.",
+                    "de.txt": "Huawei: Umsatzgröße gemäß Jahresbericht 2020."}
+
+
+def test_a_file_without_a_title_is_titled_by_its_first_line_or_sentence_when_short(tmp_path):
+    (tmp_path / "a.txt").write_text("Tencent notes\n\nTencent runs WeChat.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("In 2019, Tencent had 1,151 million monthly active users. Tencent is based in "
+                                    "Shenzhen and was founded in 1998. Its flagship app is WeChat.", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("Tencent " * 30, encoding="utf-8")
+    titles = {d.doc_id: d.title for d in load_corpus(tmp_path)}
+    assert titles == {"a.txt": "Tencent notes", "b.txt": "In 2019, Tencent had 1,151 million monthly active users.",
+                      "c.txt": "c"}
