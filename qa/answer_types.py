@@ -35,17 +35,25 @@ _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundreds?|"
     r"thousands?|millions?|billions?|trillions?|dozens?|half|once|twice|thrice|"
     r"second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth")
-NUMBER_TOKEN = re.compile(rf"\d[\d,.]*|\b({_NUMBER_WORDS})\b", re.I)
+# A number word inside a hyphenated word counts nothing: "all-in-one", "one-stop".
+NUMBER_TOKEN = re.compile(rf"\d[\d,.]*|(?<![\w-])({_NUMBER_WORDS})(?![\w-])", re.I)
 # A bare year ("in 2012") dates something; it does not count anything.
 YEAR = re.compile(r"1[89]\d\d|20\d\d")
 DATE_TOKEN = re.compile(
     rf"\b({YEAR.pattern}|january|february|march|april|may|june|july|august|september|october|"
     r"november|december)\b", re.I)
-# A number that measures a time span: "one year later", "two-day", "36 months".
-_TIME_UNITS = ("year", "month", "week", "day", "decade", "hour", "minute")
-DURATION = re.compile(rf"(\d[\d,.]*|\b(?:{_NUMBER_WORDS}))[\s-]+(?:{'|'.join(_TIME_UNITS)})s?\b", re.I)
-_ASKS_TIME = re.compile(rf"\b(?:how long|(?:{'|'.join(_TIME_UNITS)})s?|times?)\b", re.I)  # not "monthly users"
-_DURATION_MARK = "#duration"
+# A number that measures something, a time span or a size or a distance: "one year later",
+# "two-day", "10 megabytes", "six million kilometres". It answers "how long" or "how big", not
+# "how many users".
+_MEASURE_UNITS = ("years?", "months?", "weeks?", "days?", "decades?", "hours?", "minutes?", "seconds?",
+                  "(?:kilo|mega|giga|tera)?bytes?", "[kmgt]b", "kilomet(?:re|er)s?", "km", "miles?",
+                  "met(?:re|er)s?", "kilograms?", "kg", "tonnes?", "tons?")
+MEASURE = re.compile(rf"(\d[\d,.]*|\b(?:{_NUMBER_WORDS}))[\s-]+(?:million\s+|billion\s+)?"
+                     rf"(?:{'|'.join(_MEASURE_UNITS)})\b", re.I)
+_ASKS_MEASURE = re.compile(  # not "monthly users"
+    rf"\b(?:how (?:long|big|large|far|fast|heavy|tall)|size|distance|speed|weight|times?|"
+    rf"{'|'.join(_MEASURE_UNITS)})\b", re.I)
+_MEASURE_MARK = "#measure"
 
 
 # A sum of money is asked for: "how much did Alibaba invest", "Tencent's revenue"; the answer
@@ -100,12 +108,12 @@ def _asks_date(question: str) -> bool:
     return True
 
 
-def type_match(kind: str | None, sentence: str, query_terms: tuple[str, ...] = (), asks_time: bool = False) -> float:
+def type_match(kind: str | None, sentence: str, query_terms: tuple[str, ...] = (), asks_measure: bool = False) -> float:
     """1 when the sentence holds the kind of answer asked for (or none is asked), else 0.
 
     A name answer needs a capitalised word the question does not already contain.
     """
-    return units_match(kind, answer_units(kind, sentence), query_terms, asks_time)
+    return units_match(kind, answer_units(kind, sentence), query_terms, asks_measure)
 
 
 def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
@@ -121,8 +129,9 @@ def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
     found = pattern.finditer(sentence)
     if kind not in NUMERIC:
         return tuple(frozenset(tokenize(m.group(0))) for m in found)
-    spans = {m.start(1) for m in DURATION.finditer(sentence)}
-    return tuple(frozenset(tokenize(m.group(0))) | ({_DURATION_MARK} if m.start() in spans else set())
+    spans = [m.span() for m in MEASURE.finditer(sentence)]
+    return tuple(frozenset(tokenize(m.group(0)))
+                 | ({_MEASURE_MARK} if any(a <= m.start() < b for a, b in spans) else set())
                  for m in found if not _is_year(m.group(0)))
 
 
@@ -138,20 +147,20 @@ def _is_year(token: str) -> bool:
     return YEAR.fullmatch(token.rstrip(",.")) is not None
 
 
-def asks_time(question: str) -> bool:
-    """Whether a span of time could answer the question ("how long", "how many years")."""
-    return _ASKS_TIME.search(question) is not None
+def asks_measure(question: str) -> bool:
+    """Whether a measure could answer the question ("how long", "how many years", "size")."""
+    return _ASKS_MEASURE.search(question) is not None
 
 
 def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms: tuple[str, ...],
-                asks_time: bool = False) -> float:
+                asks_measure: bool = False) -> float:
     asked = set(query_terms)
     if kind == "name":
         return 1.0 if any(u - asked for u in units) else 0.0
     if kind not in ("date", *NUMERIC):
         return 1.0
-    if kind in NUMERIC and not asks_time:
-        # "One year later" measures time; it does not answer how many users there are.
-        units = tuple(u for u in units if _DURATION_MARK not in u)
+    if kind in NUMERIC and not asks_measure:
+        # "One year later", "10 megabytes" measure; they do not say how many users there are.
+        units = tuple(u for u in units if _MEASURE_MARK not in u)
     # A number or date only counts when it is not one the question already gave.
     return 1.0 if any(not u & asked for u in units) else 0.0

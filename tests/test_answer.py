@@ -115,15 +115,20 @@ def test_an_audience_figure_asks_for_a_number(engine):
     assert expected_type("What can WeChat users do?") is None
 
 
-def test_a_span_of_time_answers_only_a_question_about_time():
-    from qa.answer_types import asks_time, type_match
+def test_a_measure_answers_only_a_question_about_a_measure():
+    from qa.answer_types import asks_measure, type_match
 
-    # "WeChat's monthly active users" was answered (0.18) from "One year later in 2012, ...".
+    # "WeChat's monthly active users" was answered from "One year later in 2012, ..." (0.18),
+    # then from "... smaller than 10 megabytes ..." (0.20).
     sentence = "One year later, in 2012, Moments was released to users."
-    assert not asks_time("WeChat's monthly active users")
+    assert not asks_measure("WeChat's monthly active users")
     assert type_match("number", sentence) == 0.0
-    assert type_match("number", sentence, asks_time=asks_time("How many years later was Moments released?")) == 1.0
-    assert asks_time("how long did it take") and asks_time("How many times was it renewed?")
+    assert type_match("number", sentence, asks_measure=asks_measure("How many years later was Moments released?")) == 1.0
+    assert asks_measure("how long did it take") and asks_measure("How many times was it renewed?")
+    assert type_match("number", "Mini Programs are smaller than 10 megabytes.") == 0.0
+    assert type_match("number", "Mini Programs are smaller than 10 megabytes.",
+                      asks_measure=asks_measure("max size of a wechat mini program")) == 1.0
+    assert type_match("number", "Apollo drove six million kilometres.") == 0.0
     assert type_match("number", "The 36-month plan added 700 vehicles.") == 1.0  # 700 counts; 36 is a span
     assert type_match("number", "The plan ran for 36 months.") == 0.0
 
