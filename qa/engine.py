@@ -33,6 +33,11 @@ def validate_question(question: object) -> str:
             f"question is {len(stripped):,} characters long; the limit is {MAX_QUESTION_CHARS:,} "
             f"(starts {stripped[:60]!r})"
         )
+    try:
+        stripped.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate ("\ud800"): no text can hold it
+        raise QuestionError(f"question holds an invalid character {stripped[e.start]!r} at {e.start}: "
+                            f"{stripped!r:.80}") from None
     return stripped
 
 

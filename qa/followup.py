@@ -54,6 +54,7 @@ Where it fails (by design, to stay small and predictable):
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -275,10 +276,12 @@ def rewrite_followup(question: str, previous: str | None) -> Rewrite:
     """
     if not isinstance(question, str):
         raise TypeError(f"question must be a string, got {type(question).__name__}")
-    text = question.strip()
+    # Read full-width letters and punctuation (a Chinese keyboard's "ａｎｄ Ｔｅｎｃｅｎｔ？") as the
+    # plain ones, as the engine does.
+    text = unicodedata.normalize("NFKC", question).strip()
     if not text or not isinstance(previous, str) or not previous.strip():
         return Rewrite(question, False, "standalone")
-    previous = previous.strip()
+    previous = unicodedata.normalize("NFKC", previous).strip()
     own = entities(text)
     own_names = [e for e in own if e.kind in ("name", "acronym")]
 

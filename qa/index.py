@@ -42,7 +42,7 @@ log = logging.getLogger("qa")
 
 FORMAT_VERSION = 1
 # Bumped when cleaning, sentence splitting or tokenising changes, so old builds are redone.
-PIPELINE_VERSION = 7
+PIPELINE_VERSION = 8
 CHUNK_DTYPE = np.dtype([("doc", "<i4"), ("start", "<i8"), ("end", "<i8"), ("page", "<i4"),
                         ("sent_lo", "<i8"), ("sent_hi", "<i8")])
 _ARRAY_FILES = {

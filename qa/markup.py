@@ -119,18 +119,28 @@ _CONTENT_PARENTS = ["article", "main", "section", "blockquote", "figure"]
 # pop-ups): never the page's content.
 _CHROME_ROLES = {"banner", "contentinfo", "navigation", "dialog", "alertdialog"}
 _CONSENT_MARK = re.compile(r"cookie|consent|gdpr", re.I)
+# Classes and ids that name site chrome written as <div>s: "site-header", "footer", "navbar".
+_CHROME_MARK = re.compile(r"(?:^|[-_])(?:header|footer|nav|navbar|navigation|menu|breadcrumbs?|sidebar)(?:[-_]|$)", re.I)
 # A banner is short; a longer element marked so is a page or post that mentions cookies
 # (<div class="post tag-gdpr">, <div class="wrapper consent-given">).
 BANNER_MAX_WORDS = 120
 
 
 def _drop_page_chrome(soup) -> None:
-    for tag in soup.find_all(_CHROME_TAGS):
-        if not tag.decomposed and not tag.find_parent(_CONTENT_PARENTS) and _is_site_chrome(tag):
+    for tag in soup.find_all(True):
+        if (not tag.decomposed and (tag.name in _CHROME_TAGS or _chrome_marks(tag))
+                and not tag.find_parent(_CONTENT_PARENTS) and not tag.find(["main", "article", "h1"])
+                and _is_site_chrome(tag)):
             tag.decompose()
     for tag in soup.find_all(True):
         if not tag.decomposed and _is_overlay(tag):
             tag.decompose()
+
+
+def _chrome_marks(tag) -> bool:
+    if tag.name in ("html", "body", "main", "article"):
+        return False
+    return any(_CHROME_MARK.search(str(mark)) for mark in [tag.get("id", ""), *tag.get("class", [])])
 
 
 def _is_site_chrome(tag) -> bool:

@@ -83,7 +83,8 @@ def test_ask_many_of_the_dev_set_is_ask_of_each(engine, monkeypatch, workers):
 
 
 @pytest.mark.parametrize("bad, match", [("", "empty"), ("   \n\t", "empty"), (None, "string"),
-                                         ("x" * 2001, "2,001 characters")])
+                                         ("x" * 2001, "2,001 characters"),
+                                         ("who \ud800 founded Baidu", "invalid character")])
 def test_bad_questions_raise_with_the_value(seed_corpus, seed_index, bad, match):
     with pytest.raises(QuestionError, match=match):
         ask(bad, corpus=seed_corpus, index=seed_index)

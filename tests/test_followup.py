@@ -204,3 +204,11 @@ def test_a_name_after_a_preposition_with_no_such_place_before_is_added_with_it()
     # ... and replaces the name after the same preposition, an acronym for a name too.
     assert rewrite_followup("and with BMW?", "When did Huawei open a lab in Munich with Daimler?").question == (
         "When did Huawei open a lab in Munich with BMW?")
+
+
+def test_full_width_follow_ups_are_read_as_plain_text():
+    # A Chinese keyboard types "ａｎｄ　Ｔｅｎｃｅｎｔ？"; it was passed through unchanged.
+    assert rewrite_followup("ａｎｄ　Ｔｅｎｃｅｎｔ？", "How many AI patents had Baidu filed?").question == (
+        "How many AI patents had Tencent filed?")
+    assert rewrite_followup("and in Germany？", "Where did Tencent open an office？").question == (
+        "Where did Tencent open an office in Germany?")

@@ -381,3 +381,16 @@ def test_a_file_without_a_title_is_titled_by_its_first_line_or_sentence_when_sho
     titles = {d.doc_id: d.title for d in load_corpus(tmp_path)}
     assert titles == {"a.txt": "Tencent notes", "b.txt": "In 2019, Tencent had 1,151 million monthly active users.",
                       "c.txt": "c"}
+
+
+def test_site_chrome_written_as_divs_is_dropped_but_a_long_lead_is_kept(tmp_path):
+    lead = " ".join(["Alibaba Group was founded in Hangzhou in 1999 by Jack Ma and seventeen partners."] * 3)
+    (tmp_path / "p.html").write_text(
+        "<html><body><div class='site-header'><a href='/'>Home</a> <a href='/n'>News</a> <a href='/l'>Login</a></div>"
+        f"<div id='page-header'><p>{lead}</p></div>"
+        "<div class='content'><p>Taobao was launched in May 2003.</p></div>"
+        "<div class='footer'>Copyright 2024 TechNews | <a href='/c'>Contact</a> | <a href='/p'>Privacy</a></div>"
+        "</body></html>", encoding="utf-8")
+    text = load_corpus(tmp_path)[0].text
+    assert "Login" not in text and "Copyright" not in text
+    assert "Taobao was launched in May 2003." in text and "seventeen partners" in text
