@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from qa.decode import as_chinese
+from qa.decode import UNICODE_BOMS, as_chinese
 from qa.engine import validate_question
 from qa.errors import QAError, QuestionError
 
@@ -97,12 +97,7 @@ def _read_text(path: Path) -> str:
 
 # The corpus loader's order (qa/decode.py): a byte-order mark decides, else UTF-8, else Chinese
 # GB18030 when it reads so, else cp1252.
-# Checked longest first: the UTF-32-LE mark begins with the UTF-16-LE one.
-_BOMS = [
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-]
+_BOMS = [(codecs.BOM_UTF8, "utf-8-sig"), *UNICODE_BOMS]
 _SAVE_AS_UTF8 = "save it as UTF-8 (Excel: CSV UTF-8)"
 
 

@@ -9,8 +9,9 @@ import re
 log = logging.getLogger("qa")
 
 
-# Checked longest first: the UTF-32-LE mark begins with the UTF-16-LE one.
-_BOMS = [
+# The byte-order marks of UTF-16 and UTF-32, with their codecs (which read the byte order
+# from the mark). Checked longest first: the UTF-32-LE mark begins with the UTF-16-LE one.
+UNICODE_BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 ]
@@ -20,7 +21,7 @@ def decode_text(raw: bytes, doc_id: str, declared: str | None = None) -> str | N
     """Text of raw, or None for binary data. A byte order mark wins, then UTF-8 (bytes in
     another encoding are almost never valid UTF-8, so a stale declaration cannot spoil a UTF-8
     file), then the charset the file declares, then a guess."""
-    for bom, encoding in _BOMS:
+    for bom, encoding in UNICODE_BOMS:
         if raw.startswith(bom):
             try:
                 text = raw.decode(encoding)  # the codec reads the byte order from the mark
