@@ -107,6 +107,9 @@ def main() -> None:
                 n += 1
             score[name] = ok / n
         results.append((score["dev"], score["heldout"], weights))
+    for dev, held, w in results:
+        if all(w.get(k_, 0.0) == v_ for k_, v_ in chosen.items()) and all(chosen.get(k_, 0.0) == v_ for k_, v_ in w.items()):
+            print(f"current: dev {dev:.3f} heldout {held:.3f}")
     results.sort(key=lambda x: -x[0])
     for dev, held, w in results[:int(os.environ.get("TOP", 8))]:
         print(f"dev {dev:.3f} heldout {held:.3f} {w}")
