@@ -62,6 +62,7 @@ class Answerer:
         self.store = store
         self.retriever = retriever
         self._doc_term_cache: dict[str, set[str]] = {}
+        self._coverage_term_cache: dict[str, frozenset[str]] = {}
         self._token_cache: dict[tuple[str, int], frozenset[str]] = {}
         self._passages: dict[int, Passage] = {}
         self._chunks: dict[int, Chunk] = {}
@@ -88,6 +89,17 @@ class Answerer:
         terms = self._doc_term_cache.get(doc.doc_id)
         if terms is None:
             terms = self._doc_term_cache[doc.doc_id] = set(tokenize(f"{doc.title} {doc.publisher}"))
+        return terms
+
+    def _coverage_doc_terms(self, doc) -> frozenset[str]:
+        """The title and publisher terms every sentence of the document is read with. A title
+        that ends like a statement is the document's first sentence standing in for one
+        ("百度公司成立于2000年，总部位于北京。"): its names belong to that sentence, and lent to
+        all they would let "腾讯的创始人是马化腾。" answer "百度的创始人是谁？"."""
+        terms = self._coverage_term_cache.get(doc.doc_id)
+        if terms is None:
+            title = "" if _STATEMENT_END.search(doc.title) else doc.title
+            terms = self._coverage_term_cache[doc.doc_id] = frozenset(tokenize(f"{title} {doc.publisher}"))
         return terms
 
     def _with_aliases(self, tokens: set[str]) -> set[str]:
@@ -198,7 +210,7 @@ class Answerer:
         # article", "the SPI page" or "Zerbib and Spaanjaars" name the document, not what the
         # sentence says, so they favour no sentence of it ("China's response to COVID19 has
         # been high tech") over another.
-        doc_terms = frozenset(self._doc_terms(doc))
+        doc_terms = self._coverage_doc_terms(doc)
         tokens = tuple(self._tokens(("sentence", s), t) | doc_terms for s, t in zip(range(lo, hi), texts))
         vecs = np.asarray(store.sentence_vectors[lo:hi])
         # A sentence read with the one before it ("It has carried 100,000 passengers"
