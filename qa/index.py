@@ -10,6 +10,8 @@ Layout of `index/` (the folder the user names):
         sentences.npy  per sentence: doc row, start, end (offsets into the cleaned document)
         chunk_vectors.npy, sentence_vectors.npy   normalised embeddings (float32)
         dense.faiss    inner-product index over chunk_vectors
+        names.json     rare names (stemmed terms the corpus writes capitalised)
+        initials.npy   the acronyms the corpus may mean (qa.acronyms), one bit per string
         bm25/          bm25s index over chunk tokens (read memory-mapped by qa.bm25)
         query_encoder{,.int8}.onnx + query_tokenizer.json  question encoders for ONNX Runtime
 
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.acronyms import Initials, known_initials
 from qa.chunk import ChunkSettings, chunk_document
 from qa.errors import IndexCorruptError
 from qa.ingest import corpus_signature, load_corpus
@@ -42,7 +45,7 @@ log = logging.getLogger("qa")
 
 FORMAT_VERSION = 1
 # Bumped when cleaning, sentence splitting or tokenising changes, so old builds are redone.
-PIPELINE_VERSION = 8
+PIPELINE_VERSION = 9  # 9: initials.npy
 CHUNK_DTYPE = np.dtype([("doc", "<i4"), ("start", "<i8"), ("end", "<i8"), ("page", "<i4"),
                         ("sent_lo", "<i8"), ("sent_hi", "<i8")])
 _ARRAY_FILES = {
@@ -97,6 +100,7 @@ class Store:
     bm25: object
     doc_chunk_lo: np.ndarray = field(default=None)
     names: frozenset[str] = frozenset()  # stemmed terms the corpus writes capitalised mid-sentence
+    initials: object = None  # qa.acronyms.Initials; None in a build written before them
 
     @property
     def n_chunks(self) -> int:
@@ -224,6 +228,7 @@ def _read_build(build: Path) -> Store:
         bm25=Bm25Scores(build / "bm25"),  # bm25s's scores without importing bm25s (and scipy)
         doc_chunk_lo=np.array([d["chunk_lo"] for d in doc_rows], dtype=np.int64),
         names=frozenset(json.loads((build / "names.json").read_text(encoding="utf-8"))),
+        initials=Initials(np.load(build / "initials.npy", **mm)) if (build / "initials.npy").is_file() else None,
     )
     n = len(store.chunk_rows)
     if not (len(store.text_offsets) == n + 1 and len(store.chunk_vectors) == n
@@ -554,8 +559,10 @@ def _write_build(index_dir: Path, tables: dict, manifest: dict, index_type: str 
         retriever = bm25s.BM25()
         retriever.index([tokenize(t) or [""] for t in tables["texts"]], show_progress=False)
         retriever.save(str(tmp / "bm25"), show_progress=False)
-        names = proper_names(tables["texts"], common_words(manifest["model"]))
+        common = common_words(manifest["model"])
+        names = proper_names(tables["texts"], common)
         (tmp / "names.json").write_text(json.dumps(sorted(names)), encoding="utf-8")
+        np.save(tmp / "initials.npy", known_initials(tables["texts"], common))
         for key, fname in _ARRAY_FILES.items():
             np.save(tmp / fname, tables[key])
         (tmp / "documents.json").write_text(json.dumps(tables["documents"], ensure_ascii=False), encoding="utf-8")

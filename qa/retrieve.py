@@ -78,8 +78,11 @@ class Retriever:
           ("Samsung" in "How many AI patents had Samsung filed?"): no passage can hold what it names;
         - an acronym the corpus does use ("IBM", "ICT"), too common a word ("ibm") to be among
           the corpus's rare names.
-        An acronym the corpus never uses ("NLP", "CEO") and a word that starts a corpus word
-        ("Oct", "Europe") are left out: the corpus may spell them out."""
+        - an acronym the corpus neither uses nor spells out, nor an ordinary word ("SMIC", "DJI";
+          see qa.acronyms).
+        An acronym the corpus spells out ("NLP" for "natural language processing") or that is
+        an ordinary word ("CEO"), and a word that starts a corpus word ("Oct", "Europe") are
+        left out: the corpus may write them another way."""
         unknown, acronyms = [], []
         for i, w in enumerate(words(question, keep_case=True)):
             acronym = len(w) >= 2 and w.isupper() and w.isalpha()
@@ -91,6 +94,8 @@ class Retriever:
             if acronym:
                 if t in self.vocab:
                     acronyms.append(t)
+                elif self.store.initials is not None and w not in self.store.initials and t not in STOPWORDS:
+                    unknown.append(t)
             elif t not in self.vocab and t not in STOPWORDS and t[:5] not in self._vocab_prefixes:
                 unknown.append(t)
         return unknown + acronyms

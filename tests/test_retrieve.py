@@ -42,3 +42,14 @@ def test_a_name_the_corpus_never_uses_is_an_anchor(engine):
     # An acronym the corpus uses is a name too: IBM appears once, not in Baidu's sentence.
     assert "ibm" in parse("How many AI patents had IBM filed?").anchors
     assert engine.ask("How many AI patents had IBM filed?").abstained
+
+
+def test_an_acronym_the_corpus_neither_uses_nor_spells_out_is_an_anchor(engine):
+    parse = engine.retriever.parse
+    # "DJI" is nowhere in the corpus, nor are words with those initials, nor is it a word.
+    assert "dji" in parse("What share of the global consumer drone market does DJI hold?").anchors
+    assert engine.ask("What share of the global consumer drone market does DJI hold?").abstained
+    # "NLP" is spelt out ("natural language processing") and "CEO" is an ordinary word.
+    assert "nlp" not in parse("How many NLP patents has Baidu filed?").anchors
+    assert "ceo" not in parse("Who is the CEO of Baidu?").anchors
+    assert not engine.ask("How many NLP patents has Baidu filed?").abstained

@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+
+from qa.acronyms import Initials, known_initials
+
+TEXTS = ["Baidu leads in natural language processing.",
+         "The Information and Communication Technology sector grew.",
+         "Deep learning"]
+
+
+def test_initials_of_consecutive_words_are_known_with_or_without_connectors():
+    known = Initials(known_initials(TEXTS))
+    assert "NLP" in known and "nlp" in known
+    assert "ICT" in known and "IACT" in known  # "and" skipped, or read
+    assert "DL" in known
+
+
+def test_strings_no_words_start_are_unknown_and_no_run_crosses_two_texts():
+    known = Initials(known_initials(TEXTS))
+    assert "DJI" not in known and "SMIC" not in known
+    assert "GD" not in known  # "... sector grew." then "Deep learning": another text
+
+
+def test_ordinary_words_are_known_and_only_2_to_5_ascii_letters_are_looked_up():
+    known = Initials(known_initials([], common=["ceo", "ipo", "x", "longword"]))
+    assert "CEO" in known and "ipo" in known
+    assert "X" not in known and "LONGWORD" not in known and "ÉT" not in known and "A1" not in known
+
+
+def test_the_table_has_a_fixed_size_whatever_the_corpus_and_a_short_one_is_refused():
+    small, large = known_initials(["a b"]), known_initials(TEXTS * 1000)
+    assert small.shape == large.shape and small.dtype == np.uint8
+    with pytest.raises(ValueError, match="bits"):
+        Initials(small[:10])
