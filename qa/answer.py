@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer_types import NUMERIC, YEAR, answer_units, answer_word, asks_measure, expected_type, is_small_talk, units_match
+from qa.answer_types import CURRENCY_TERMS, MONEY_AMOUNT, NUMERIC, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, word_count, words
@@ -27,6 +27,7 @@ CONFIDENCE_WEIGHTS = {
     "anchors": 0.78, "all_anchors": 2.22, "slot": 2.19, "sent_margin": -1.19, "hit_margin": -1.14,
     # Set by hand: no answerable dev or held-out question has it, so the fit's L2 alone holds its
     # weight down (-1.74), too little to withhold "revenue in 2019" answered by "... in 2021" (0.77).
+    # It also stands for an occurrence: "first renewed" is not "renewed for the third time".
     "other_year": -5.0,
 }
 CONFIDENCE_BIAS = -7.78
@@ -44,6 +45,12 @@ _FRONTED_DATE = re.compile(
     rf"(?:in|on|by|since|as of|from|until|through|during|at the (?:end|start|beginning) of)\b[^,]{{0,30}}?"
     rf"\b(?:{YEAR.pattern})\b[^,]{{0,12}},", re.I)
 _YEARS = re.compile(rf"\b(?:{YEAR.pattern})\b")
+_ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+# An ordinal naming an occurrence: "the third time", "the 2nd", "first half"; not the adverb of
+# "first signed", which means "originally".
+_ORDINAL = rf"(?:({'|'.join(_ORDINAL_WORDS)})|(10|[1-9])(?:st|nd|rd|th))"
+_ORDINALS = re.compile(
+    rf"\bthe\s+{_ORDINAL}\b|\b{_ORDINAL}\s+(?=(?:half|quarter|time|round|phase|edition|generation)\b)", re.I)
 _DATE_WORDS = frozenset({"year", "date", "month", "time"})  # stems; "launch year" asks for the date
 # Passages (and Chunks for citations) kept per engine: ~10 KB each with their sentence
 # window vectors, so at most ~40 MB; every chunk of a small corpus fits.
@@ -73,6 +80,7 @@ class Answerer:
         self._word_cache: dict[int, tuple[list[str], list[str], list[bool]]] = {}
         self._position_cache: dict[tuple[int, str], tuple[int, ...]] = {}
         self._fronted_cache: dict[int, int] = {}
+        self._money_cache: dict[int, frozenset[str]] = {}
 
     def weights(self, query: Query) -> QueryWeights:
         return QueryWeights(query, self.retriever.idf_of)
@@ -122,13 +130,14 @@ class Answerer:
 
         return _cached(self._word_cache, s_row, make)
 
-    def slot(self, query: Query, kind: str | None, s_row: int, text: str) -> float:
+    def slot(self, query: Query, kind: str | None, s_row: int, text: str, counts: bool = False) -> float:
         """Does a new number, date or name stand near what is asked?
 
         The share of the asked terms' idf found within SLOT_WINDOW words of the best such
         answer: "5,712 patents" answers "how many patents"; "100 industry partners" does not
         answer "how many vehicles"; "Huawei's CEO" wants a name beside "CEO". 1 when the
-        question asks for none of these, or names nothing for it to stand near.
+        question asks for none of these, or names nothing for it to stand near. With `counts`
+        ("how many unicorns"), a sum of money ("valued at USD 1 billion") counts nothing.
         """
         if kind in NUMERIC:
             terms = query.counted or query.focus
@@ -144,14 +153,20 @@ class Answerer:
         asked = set(query.terms)
         fronted = self._fronted_date(s_row, text) if kind == "date" else 0
         best = 0.0
+        money = self._money_words(s_row, text) if counts and not asked & CURRENCY_TERMS else frozenset()
         for i in self._answer_positions(s_row, text, kind):
-            if stems[i] in asked:
+            if stems[i] in asked or stems[i] in money:
                 continue
             # "In November 2019, Ericsson and OPPO launched a joint lab ...": a date put before
             # the clause dates all of it, however far its verb.
             near = stems[fronted:] if i < fronted else stems[max(0, i - SLOT_WINDOW): i + SLOT_WINDOW + 1]
             best = max(best, self.prefix_coverage(terms, near))
         return best
+
+    def _money_words(self, s_row: int, text: str) -> frozenset[str]:
+        """The words of the sentence's sums of money ("usd", "1", "billion")."""
+        return _cached(self._money_cache, s_row,
+                       lambda: frozenset(w for m in MONEY_AMOUNT.finditer(text) for w in words(m.group(0))))
 
     def _fronted_date(self, s_row: int, text: str) -> int:
         """How many words a date phrase opening the sentence takes ("In November 2019,"), or 0."""
@@ -225,6 +240,7 @@ class Answerer:
             heading=tuple(0.0 if _STATEMENT_END.search(t) else 1.0 for t in texts),
             vecs=vecs, windows=windows, window_norms=np.maximum(np.linalg.norm(windows, axis=1), 1e-9),
             years=tuple(itertools.accumulate((frozenset(_YEARS.findall(t)) for t in texts), frozenset.union)),
+            ordinals=tuple(ordinals(t) for t in texts),
         )
         if len(self._passages) >= PASSAGE_CACHE:
             self._passages.clear()
@@ -234,7 +250,9 @@ class Answerer:
     def candidates(self, query: Query, qvec: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         kind = expected_type(query.text)
         measured = asks_measure(query.text)
+        counts = asks_count(query.text)
         asked_years = frozenset(_YEARS.findall(query.text))
+        asked_ordinals = ordinals(query.text)
         weights = self.weights(query)
         seen: dict[int, Candidate] = {}
         top = hits[:ANSWER_PASSAGES]
@@ -264,11 +282,12 @@ class Answerer:
                     "coverage": weights.coverage(p.tokens[i]),
                     "coverage_window": weights.coverage(p.window_tokens[i]),
                     **passage_feats,
-                    "type": units_match(kind, units[i], query.terms, measured),
-                    "slot": self.slot(query, kind, s_row, text),
+                    "type": units_match(kind, units[i], query.terms, measured, counts),
+                    "slot": self.slot(query, kind, s_row, text, counts),
                     "short": p.short[i],
                     "heading": p.heading[i],
-                    "other_year": _other_year(asked_years, p.years[i]),
+                    "other_year": max(_other_year(asked_years, p.years[i]),
+                                      _other_year(asked_ordinals, p.ordinals[i])),
                 }
                 seen[s_row] = Candidate(s_row, rank, text, feats)
         return list(seen.values())
@@ -339,7 +358,16 @@ def _cached(cache: dict, key, make, limit: int = 100_000):
     return found
 
 
-def _other_year(asked: frozenset[str], named: frozenset[str]) -> float:
+def ordinals(text: str) -> frozenset[int]:
+    """The occurrences a text names: "renewed for the third time" -> {3}; "the 1st" -> {1}."""
+    found = set()
+    for m in _ORDINALS.finditer(text):
+        word, digits = m.group(1) or m.group(3), m.group(2) or m.group(4)
+        found.add(_ORDINAL_WORDS.index(word.lower()) + 1 if word else int(digits))
+    return frozenset(found)
+
+
+def _other_year(asked: frozenset, named: frozenset) -> float:
     """1 when the question asks about a year and the sentence (with those before it in its
     passage, which may date it) is about other years only: "Meituan's revenue in 2019" is
     not "revenue ... in 2021"."""

@@ -69,6 +69,13 @@ _OTHER_ASK = re.compile(
     r"have|had|will|should)\b", re.I)
 
 NUMERIC = ("number", "money")
+# A sum of money: "USD 1 billion", "US $33.8 billion", "97.5 billion yuan". It answers "how
+# much", not "how many tech unicorns" ("companies valued at USD 1 billion").
+_SCALE = r"(?:\s*(?:million|billion|trillion|bn|亿|万))?"
+MONEY_AMOUNT = re.compile(rf"(?:{CURRENCY.pattern})\s*\$?\s*\d[\d,.]*{_SCALE}|\d[\d,.]*{_SCALE}\s*(?:{CURRENCY.pattern})", re.I)
+_MONEY_MARK = "#money"
+_COUNT_Q = re.compile(r"\b(?:how many|number of|count of)\b", re.I)
+CURRENCY_TERMS = frozenset({"usd", "rmb", "cny", "yuan", "renminbi", "euro", "eur", "dollar", "hkd", "gbp", "pound"})
 
 # Words of conversation rather than of a question: a message made only of these (and
 # stopwords), "OK thanks", "hello", asks the documents nothing.
@@ -130,8 +137,10 @@ def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
     if kind not in NUMERIC:
         return tuple(frozenset(tokenize(m.group(0))) for m in found)
     spans = [m.span() for m in MEASURE.finditer(sentence)]
+    money = [m.span() for m in MONEY_AMOUNT.finditer(sentence)]
     return tuple(frozenset(tokenize(m.group(0)))
                  | ({_MEASURE_MARK} if any(a <= m.start() < b for a, b in spans) else set())
+                 | ({_MONEY_MARK} if any(a <= m.start() < b for a, b in money) else set())
                  for m in found if not _is_year(m.group(0)))
 
 
@@ -147,13 +156,22 @@ def _is_year(token: str) -> bool:
     return YEAR.fullmatch(token.rstrip(",.")) is not None
 
 
+def asks_count(question: str) -> bool:
+    """Whether the question counts things: "how many tech unicorns", "number of users"; not
+    "Which country did China pass in the number of tech unicorns?", which asks for a name."""
+    return _COUNT_Q.search(question) is not None and not _OTHER_ASK.match(question)
+
+
 def asks_measure(question: str) -> bool:
     """Whether a measure could answer the question ("how long", "how many years", "size")."""
     return _ASKS_MEASURE.search(question) is not None
 
 
 def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms: tuple[str, ...],
-                asks_measure: bool = False) -> float:
+                asks_measure: bool = False, counts: bool = False) -> float:
+    """1 when one of the sentence's answers of this kind is new to the question. A measure
+    answers only a question asking for one; with `counts` ("how many ..."), a sum of money
+    answers only a question naming a currency."""
     asked = set(query_terms)
     if kind == "name":
         return 1.0 if any(u - asked for u in units) else 0.0
@@ -162,5 +180,7 @@ def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms
     if kind in NUMERIC and not asks_measure:
         # "One year later", "10 megabytes" measure; they do not say how many users there are.
         units = tuple(u for u in units if _MEASURE_MARK not in u)
+    if kind == "number" and counts and not asked & CURRENCY_TERMS:
+        units = tuple(u for u in units if _MONEY_MARK not in u)
     # A number or date only counts when it is not one the question already gave.
     return 1.0 if any(not u & asked for u in units) else 0.0

@@ -73,4 +73,5 @@ class Passage:
     windows: np.ndarray  # each sentence vector plus the one before it in the chunk
     window_norms: np.ndarray
     years: tuple[frozenset[str], ...]  # the years named by each sentence and those before it
+    ordinals: tuple[frozenset[int], ...]  # "first", "3rd": the occurrences each sentence names
     units: dict = field(default_factory=dict)  # answer kind -> answer_units of each sentence
