@@ -4,9 +4,13 @@
 
 Writes a corpus of N_DOCS recombined seed documents into WORKDIR/corpus, times
 qa.index.build_index(rebuild=True) with the time inside encode_passages (and the ONNX export)
-measured from outside, then the bare encode_passages of the same chunk and sentence texts,
-then incremental re-index after one document changes and after none does. Prints one JSON
+measured from outside, then the bare encode_passages of the same chunk and sentence texts
+in another fresh process (the first encodes of a process run ~10 % slower than later ones
+here, so a bare encode after the build would flatter it) and again in this warm one, then
+incremental re-index after one document changes and after none does. Prints one JSON
 object (last stdout line).
+
+    python benchmarks/bench_build.py --bare TEXTS.json   (the bare encode alone, for the above)
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_util import dir_size_mb, seed_paragraphs, write_recombined_corpus  # noqa: E402
+from bench_util import dir_size_mb, run_worker, seed_paragraphs, write_recombined_corpus  # noqa: E402
 
 
 def measure(work: Path, n_docs: int) -> dict:
@@ -50,13 +54,15 @@ def measure(work: Path, n_docs: int) -> dict:
     assert len(chunk_texts) == store.n_chunks, (len(chunk_texts), store.n_chunks)
     raw_chunk_chars = sum(len(store.chunk_text(i)) for i in range(store.n_chunks))
     res["embedded_chars_vs_chunk_text"] = round(sum(map(len, chunk_texts)) / max(raw_chunk_chars, 1), 3)
-    t0 = time.perf_counter()
-    encode_passages(DEFAULT_MODEL, chunk_texts)
-    enc_chunks = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    encode_passages(DEFAULT_MODEL, sent_texts)
-    enc_sents = time.perf_counter() - t0
+    texts_file = work / "embedded_texts.json"
+    texts_file.write_text(json.dumps([chunk_texts, sent_texts]), encoding="utf-8")
+    cold = run_worker(Path(__file__), ["--bare", str(texts_file)], timeout=3600, label="bare encode")
+    if "error" in cold:
+        raise RuntimeError(cold["error"])
+    enc_chunks, enc_sents = cold["chunks_s"], cold["sentences_s"]
     enc = enc_chunks + enc_sents
+    warm = bare_encode(chunk_texts, sent_texts)
+    res["warm_bare_encode_s"] = round(warm["chunks_s"] + warm["sentences_s"], 2)
     res.update({
         "chunks": store.n_chunks, "sentences": len(sent_texts), "build_s": round(build_s, 2),
         "chunks_per_s": round(store.n_chunks / build_s, 1),
@@ -82,12 +88,24 @@ def measure(work: Path, n_docs: int) -> dict:
     none = build_index(corpus, index, DEFAULT_MODEL)
     res["incremental_nothing_changed_s"] = round(time.perf_counter() - t0, 2)
     res["nothing_changed_report"] = none.to_dict()
-    res["rebuild_after_ask"] = rebuild_after_ask(corpus, index, enc)
+    res["rebuild_after_ask"] = rebuild_after_ask(corpus, index, res["warm_bare_encode_s"])
     if res["overhead_vs_encode_chunks_and_sentences"] > 0.15:
         res["profile_top"] = profile_build(corpus, work / "index-profiled")
     res["torch_threads"] = threads_at_start
     res["torch_threads_at_end"] = torch.get_num_threads()
     return res
+
+
+def bare_encode(chunk_texts: list[str], sent_texts: list[str]) -> dict:
+    from qa.embed import DEFAULT_MODEL, encode_passages, load_model
+
+    load_model(DEFAULT_MODEL)
+    out = {}
+    for key, texts in (("chunks_s", chunk_texts), ("sentences_s", sent_texts)):
+        t0 = time.perf_counter()
+        encode_passages(DEFAULT_MODEL, texts)
+        out[key] = round(time.perf_counter() - t0, 2)
+    return out
 
 
 def rebuild_after_ask(corpus: Path, index: Path, bare_encode_s: float) -> dict:
@@ -177,4 +195,7 @@ def _timed_calls(embedded: list | None = None):
 
 if __name__ == "__main__":
     logging.disable(logging.WARNING)
-    print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]))))
+    if sys.argv[1] == "--bare":
+        print(json.dumps(bare_encode(*json.loads(Path(sys.argv[2]).read_text(encoding="utf-8")))))
+    else:
+        print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]))))
