@@ -79,3 +79,28 @@ class Initials:
     def __contains__(self, s: str) -> bool:
         i = _index(s)
         return i is not None and bool(self.packed[i >> 3] & (0x80 >> (i & 7)))
+
+
+_EXPANSION_Q = re.compile(r"\b(?:stands?|short)\s+for\b|\bacronym\b|\babbreviat", re.I)
+# A word with two capitals or more: "ICT", "IoT", "SMLTA".
+_ACRONYM = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b")
+
+
+def asked_acronym(question: str) -> str | None:
+    """The acronym a question asks to spell out ("what does IoT stand for" -> "iot"), or None."""
+    if not _EXPANSION_Q.search(question):
+        return None
+    for m in _ACRONYM.finditer(question):
+        if MIN_LEN <= len(m.group(0)) <= MAX_LEN + 1:
+            return m.group(0).lower()
+    return None
+
+
+def spells_out(acronym: str, text: str) -> bool:
+    """Whether consecutive words of the text have the acronym's letters as initials, with or
+    without "and", "of"... ("Information and Communication Technology" spells "ict",
+    "internet of things" "iot", "High-Level Innovation Cooperation Dialogue" "icd")."""
+    ws = _WORD.findall(text)
+    every = "".join(w[0].lower() for w in ws)
+    content = "".join(w[0].lower() for w in ws if w.lower() not in _CONNECTORS)
+    return acronym in every or acronym in content

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.acronyms import asked_acronym, spells_out
 from qa.answer_types import CURRENCY_TERMS, MONEY_AMOUNT, NUMERIC, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
@@ -249,6 +250,7 @@ class Answerer:
 
     def candidates(self, query: Query, qvec: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         kind = expected_type(query.text)
+        acronym = asked_acronym(query.text)  # "what does ICT stand for": its words are the answer
         measured = asks_measure(query.text)
         counts = asks_count(query.text)
         asked_years = frozenset(_YEARS.findall(query.text))
@@ -282,7 +284,8 @@ class Answerer:
                     "coverage": weights.coverage(p.tokens[i]),
                     "coverage_window": weights.coverage(p.window_tokens[i]),
                     **passage_feats,
-                    "type": units_match(kind, units[i], query.terms, measured, counts),
+                    "type": (float(spells_out(acronym, text)) if acronym else
+                             units_match(kind, units[i], query.terms, measured, counts)),
                     "slot": self.slot(query, kind, s_row, text, counts),
                     "short": p.short[i],
                     "heading": p.heading[i],

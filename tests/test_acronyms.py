@@ -32,3 +32,28 @@ def test_the_table_has_a_fixed_size_whatever_the_corpus_and_a_short_one_is_refus
     assert small.shape == large.shape and small.dtype == np.uint8
     with pytest.raises(ValueError, match="bits"):
         Initials(small[:10])
+
+
+def test_a_question_asking_what_an_acronym_stands_for_names_it():
+    from qa.acronyms import asked_acronym
+
+    assert asked_acronym("what does IoT stand for") == "iot"
+    assert asked_acronym("what is the ICD short for in eu-china relations") == "icd"
+    assert asked_acronym("What does the acronym SMLTA stand for in Baidu's speech tech?") == "smlta"
+    assert asked_acronym("How many ICT companies are there?") is None  # asks no expansion
+    assert asked_acronym("what does this stand for") is None  # names no acronym
+
+
+def test_a_sentence_spells_out_an_acronym_by_the_initials_of_consecutive_words():
+    from qa.acronyms import spells_out
+
+    assert spells_out("icd", "a dedicated High-Level Innovation Cooperation Dialogue (ICD) was set up")
+    assert spells_out("ict", "the Information and Communication Technology (ICT) sector")
+    assert spells_out("iot", "devices on the internet of things")
+    assert not spells_out("ict", "The ICD aims at raising the level of research")
+
+
+def test_what_an_acronym_stands_for_is_answered_by_the_sentence_spelling_it_out(engine):
+    # Was answered with "Ericsson is a Swedish ... ICT ..." (0.65), which uses ICT unexplained.
+    ans = engine.ask("what does ICT stand for")
+    assert "Information and Communication Technology" in ans.answer, ans
