@@ -23,10 +23,11 @@ ROLE_NOUN = re.compile(
     r"\b(ceo|chief executive|co-?founders?|founders?|president|chairman|chairwoman|director|owner|"
     r"inventor|creator|boss|headquarter(?:s|ed)?)\b", re.I)
 _DATE_Q = re.compile(
-    r"\b(when|what year|which year|what date|since when|what month|in which year)\b"
+    # "when it comes to AI" is no date question
+    r"\b(when(?! it comes? to\b)|what year|which year|what date|since when|what month|in which year)\b"
     # keyword queries: "wechat pay launch year"; not "revenue last year", "users per year"
     r"|(?<!last )(?<!this )(?<!next )(?<!per )(?<!each )(?<!a )\b(year|date)\s*\??\s*$", re.I)
-_WH_WORD = re.compile(r"\b(what|who|whom|whose|which|how|why|where)\b", re.I)
+_WH_WORD = re.compile(r"\b(whats|what|who|whom|whose|which|how|why|where)\b", re.I)
 _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\b(?:which|what) (company|firm|start-?up|person|entrepreneur|city|cities|country|"
     r"countries|university|brand|app|platform|product)\b|\b(called|named)\s*\??\s*$|\bname of\b|\bwho\b", re.I)

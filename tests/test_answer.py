@@ -59,6 +59,7 @@ def test_the_kind_of_answer_a_question_asks_for():
     assert expected_type("When was Weixin launched?") == "date"
     # "when" after another question word opens a clause; it asks for no date.
     assert expected_type("what happened to Richard Liu's shop when SARS hit") is None
+    assert expected_type("whats baidu's reputation when it comes to artificial intelligence") is None
     # A question naming a quantity while asking for something else is not a number question.
     assert expected_type("which tech sectors saw strong revenue growth in h1 2020") is None
     assert expected_type("Did Tencent's revenue grow in 2019?") is None
