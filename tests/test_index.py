@@ -20,7 +20,7 @@ def test_index_folder_holds_manifest_faiss_bm25_and_tables(seed_index):
     build = current_build(seed_index)
     names = {p.name for p in build.iterdir()}
     assert {"manifest.json", "dense.faiss", "bm25", "chunks.npy", "sentences.npy",
-            "chunk_vectors.npy", "sentence_vectors.npy", "documents.json"} <= names
+            "chunk_vectors.npy", "sentence_vectors.npy", "documents.json", "names.json", "initials.npy"} <= names
     manifest = json.loads((build / "manifest.json").read_text())
     assert manifest["model"] == DEFAULT_MODEL and manifest["dimension"] == 384
     assert manifest["chunking"] == {"min_words": 40, "max_words": 80, "overlap_sentences": 1}
@@ -106,6 +106,11 @@ def test_corrupt_index_says_how_to_rebuild(corpus_copy, tmp_path):
     index = tmp_path / "index"
     build_index(corpus_copy, index, DEFAULT_MODEL)
     (current_build(index) / "dense.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexCorruptError, match="qa index --rebuild"):
+        load_store(index)
+    build_index(corpus_copy, index, DEFAULT_MODEL, rebuild=True)
+    initials = current_build(index) / "initials.npy"
+    initials.write_bytes(initials.read_bytes()[:1000])  # truncated
     with pytest.raises(IndexCorruptError, match="qa index --rebuild"):
         load_store(index)
     (index / "CURRENT").write_text("b-missing")
