@@ -38,9 +38,9 @@ def known_initials(texts: Iterable[str], common: Iterable[str] = ()) -> np.ndarr
     all_codes: list[int] = []
     content_codes: list[int] = []
     for text in texts:
-        ws = _WORD.findall(text)
-        all_codes.extend(ord(w[0].lower()) - 97 for w in ws)
-        content_codes.extend(ord(w[0].lower()) - 97 for w in ws if w.lower() not in _CONNECTORS)
+        every, content = _initials(text)
+        all_codes.extend(ord(c) - 97 for c in every)
+        content_codes.extend(ord(c) - 97 for c in content)
         all_codes.append(_GAP)
         content_codes.append(_GAP)
         if len(all_codes) > _BATCH:  # bounded memory on a large corpus
@@ -54,6 +54,14 @@ def known_initials(texts: Iterable[str], common: Iterable[str] = ()) -> np.ndarr
         if i is not None:
             bits[i] = True
     return np.packbits(bits)
+
+
+def _initials(text: str) -> tuple[str, str]:
+    """The initials of the text's words, lower-cased: of every word, and of all but the
+    connectors ("and", "of", ...)."""
+    ws = _WORD.findall(text)
+    return ("".join(w[0].lower() for w in ws),
+            "".join(w[0].lower() for w in ws if w.lower() not in _CONNECTORS))
 
 
 def _mark(bits: np.ndarray, codes: list[int]) -> None:
@@ -100,7 +108,5 @@ def spells_out(acronym: str, text: str) -> bool:
     """Whether consecutive words of the text have the acronym's letters as initials, with or
     without "and", "of"... ("Information and Communication Technology" spells "ict",
     "internet of things" "iot", "High-Level Innovation Cooperation Dialogue" "icd")."""
-    ws = _WORD.findall(text)
-    every = "".join(w[0].lower() for w in ws)
-    content = "".join(w[0].lower() for w in ws if w.lower() not in _CONNECTORS)
+    every, content = _initials(text)
     return acronym in every or acronym in content

@@ -95,21 +95,18 @@ class Answerer:
         return _cached(self._token_cache, key, lambda: frozenset(tokenize(text)), limit=200_000)
 
     def _doc_terms(self, doc) -> set[str]:
-        terms = self._doc_term_cache.get(doc.doc_id)
-        if terms is None:
-            terms = self._doc_term_cache[doc.doc_id] = set(tokenize(f"{doc.title} {doc.publisher}"))
-        return terms
+        return _cached(self._doc_term_cache, doc.doc_id, lambda: set(tokenize(f"{doc.title} {doc.publisher}")))
 
     def _coverage_doc_terms(self, doc) -> frozenset[str]:
         """The title and publisher terms every sentence of the document is read with. A title
         that ends like a statement is the document's first sentence standing in for one
         ("百度公司成立于2000年，总部位于北京。"): its names belong to that sentence, and lent to
         all they would let "腾讯的创始人是马化腾。" answer "百度的创始人是谁？"."""
-        terms = self._coverage_term_cache.get(doc.doc_id)
-        if terms is None:
+        def make():
             title = "" if _STATEMENT_END.search(doc.title) else doc.title
-            terms = self._coverage_term_cache[doc.doc_id] = frozenset(tokenize(f"{title} {doc.publisher}"))
-        return terms
+            return frozenset(tokenize(f"{title} {doc.publisher}"))
+
+        return _cached(self._coverage_term_cache, doc.doc_id, make)
 
     def _with_aliases(self, tokens: set[str]) -> set[str]:
         extra = set()
@@ -150,13 +147,13 @@ class Answerer:
             return 1.0
         if not terms:
             return 1.0
-        _, stems, _ = self._words(s_row, text)
+        ws, stems, _ = self._words(s_row, text)
         asked = set(query.terms)
         fronted = self._fronted_date(s_row, text) if kind == "date" else 0
         best = 0.0
         money = self._money_words(s_row, text) if counts and not asked & CURRENCY_TERMS else frozenset()
         for i in self._answer_positions(s_row, text, kind):
-            if stems[i] in asked or stems[i] in money:
+            if stems[i] in asked or ws[i] in money:
                 continue
             # "In November 2019, Ericsson and OPPO launched a joint lab ...": a date put before
             # the clause dates all of it, however far its verb.
@@ -373,7 +370,8 @@ def ordinals(text: str) -> frozenset[int]:
 def _other_year(asked: frozenset, named: frozenset) -> float:
     """1 when the question asks about a year and the sentence (with those before it in its
     passage, which may date it) is about other years only: "Meituan's revenue in 2019" is
-    not "revenue ... in 2021"."""
+    not "revenue ... in 2021". Occurrences are read the same way (ordinals(): "renewed for
+    the first time" is not "for the third time")."""
     return 1.0 if asked and named and not asked & named else 0.0
 
 
