@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.acronyms import asked_acronym, spells_out
-from qa.answer_types import CURRENCY_TERMS, MONEY_AMOUNT, NUMERIC, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
+from qa.answer_types import CURRENCY_TERMS, MONEY_AMOUNT, NAME_KINDS, NUMERIC, PLACE_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, word_count, words
@@ -141,14 +141,17 @@ class Answerer:
             terms = query.counted or query.focus
         elif kind == "date":
             terms = tuple(t for t in query.focus if t not in _DATE_WORDS)
-        elif kind == "name":
+        elif kind in NAME_KINDS:
             terms = query.counted  # a role ("CEO", "founder"); a plain "who" question has none
         else:
             return 1.0
-        if not terms:
+        if not terms and kind not in PLACE_KINDS:
             return 1.0
         ws, stems, _ = self._words(s_row, text)
         asked = set(query.terms)
+        if not terms:
+            # "In which city is Cainiao's warehouse located" is not answered by "... in China".
+            return float(any(stems[i] not in asked for i in self._answer_positions(s_row, text, kind)))
         fronted = self._fronted_date(s_row, text) if kind == "date" else 0
         best = 0.0
         money = self._money_words(s_row, text) if counts and not asked & CURRENCY_TERMS else frozenset()
@@ -178,8 +181,9 @@ class Answerer:
         """Where in the sentence's words an answer of this kind could stand (a number, a date
         word, a name): they depend only on the sentence, so computed once per row and kind."""
         def make():
-            ws, _, caps = self._words(s_row, text)
-            return tuple(i for i, w in enumerate(ws) if (caps[i] if kind == "name" else answer_word(kind, w)))
+            ws, stems, caps = self._words(s_row, text)
+            places = frozenset().union(*answer_units(kind, text)) if kind in PLACE_KINDS else frozenset()
+            return tuple(i for i, w in enumerate(ws) if (stems[i] in places if kind in PLACE_KINDS else caps[i] if kind in NAME_KINDS else answer_word(kind, w)))
 
         return _cached(self._position_cache, (s_row, kind), make)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from qa.text import STOPWORDS, tokenize, words
+from qa.places import places
+from qa.text import STOPWORDS, stem, tokenize, words
 
 _NUMBER_Q = re.compile(r"\b(how (many|much|big|large|long|fast|far)|number of|percentage|what share|what proportion|how many)\b", re.I)
 # Quantity nouns that are sums of money.
@@ -31,6 +32,15 @@ _WH_WORD = re.compile(r"\b(whats|what|who|whom|whose|which|how|why|where)\b", re
 _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\b(?:which|what) (company|firm|start-?up|person|entrepreneur|city|cities|country|"
     r"countries|university|brand|app|platform|product)\b|\b(called|named)\s*\??\s*$|\bname of\b|\bwho\b", re.I)
+# A place is asked for: "in which city", "Ericsson is from which country", "where is X based",
+# "alibaba headquarters city"; answered by a place name (qa.places), not any capitalised word.
+_CITY_Q = re.compile(r"\b(?:which|what)(?:\s+[\w-]+)?\s+(?:city|cities|town|towns)\b|\b(?:city|town)\s*\??\s*$", re.I)
+_COUNTRY_Q = re.compile(r"\b(?:which|what)(?:\s+[\w-]+)?\s+(?:country|countries|nation|nations)\b|\bcountry\s*\??\s*$", re.I)
+_PLACE_Q = re.compile(
+    r"\bwhere\b[^?]*\b(?:based|headquartered|located|domiciled|situated)\b|\bheadquarter(?:s|ed)?\b", re.I)
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\b", re.I)
+PLACE_KINDS = ("city", "country", "place")
+NAME_KINDS = ("name", *PLACE_KINDS)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w+-]+")
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundreds?|"
@@ -94,6 +104,10 @@ def is_small_talk(text: str) -> bool:
 def expected_type(question: str) -> str | None:
     if _asks_date(question):
         return "date"
+    if not _HOW_MANY.search(question):
+        for kind, pattern in (("city", _CITY_Q), ("country", _COUNTRY_Q), ("place", _PLACE_Q)):
+            if pattern.search(question):
+                return kind
     numeric = _NUMBER_Q.search(question) or (QUANTITY_NOUN.search(question) and not _OTHER_ASK.match(question))
     if numeric and _MONEY_Q.search(question):
         return "money"
@@ -129,6 +143,9 @@ def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
     they depend only on the sentence, so the Answerer caches them per sentence row."""
     if kind == "name":
         return tuple(frozenset(tokenize(w)) for w in _CAPITALISED.findall(sentence))
+    if kind in PLACE_KINDS:
+        # "U.S." is only stopwords to tokenize(); its words still mark where it stands.
+        return tuple(frozenset(tokenize(p)) or frozenset(stem(w) for w in words(p)) for p in places(kind, sentence))
     if kind == "money" and not CURRENCY.search(sentence):
         return ()
     pattern = DATE_TOKEN if kind == "date" else NUMBER_TOKEN if kind in NUMERIC else None
@@ -174,7 +191,7 @@ def units_match(kind: str | None, units: tuple[frozenset[str], ...], query_terms
     answers only a question asking for one; with `counts` ("how many ..."), a sum of money
     answers only a question naming a currency."""
     asked = set(query_terms)
-    if kind == "name":
+    if kind in NAME_KINDS:
         return 1.0 if any(u - asked for u in units) else 0.0
     if kind not in ("date", *NUMERIC):
         return 1.0
