@@ -8,7 +8,7 @@ from typing import Literal
 
 import numpy as np
 
-from qa.answer_types import QUANTITY_NOUN, ROLE_NOUN
+from qa.answer_types import QUANTITY_NOUN, ROLE_NOUN, ROLE_VERB
 from qa.text import STOPWORDS, stem, tokenize, words
 
 Fusion = Literal["blend", "rrf"]
@@ -103,7 +103,7 @@ class Retriever:
     def _counted(self, question: str) -> tuple[str, ...]:
         """What the asked number or name is of: the next two content words but names of "how many ..." /
         "number of ...", else a quantity noun ("revenue", "employees count" -> "employees"),
-        else a role ("CEO")."""
+        else a role ("CEO", "founded")."""
         m = _COUNTED.search(question)
         if m:
             # "How many stores does Huawei operate": stores, not Huawei, are counted.
@@ -112,7 +112,7 @@ class Retriever:
         m = QUANTITY_NOUN.search(question)
         if m:
             return tuple(self._correct(t) for t in tokenize(m.group(1) or m.group(2)))
-        m = ROLE_NOUN.search(question)
+        m = ROLE_NOUN.search(question) or ROLE_VERB.search(question)
         if m:
             return tuple(tokenize(m.group(1)))
         return ()

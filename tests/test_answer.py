@@ -8,7 +8,7 @@ def test_a_how_many_question_names_what_it_counts(engine):
     q = engine.retriever.parse("How many AI patents had Baidu filed by October 2019?")
     assert q.counted == ("ai", "patent")
     assert engine.retriever.parse("meituan number of cities").counted == ("citi",)
-    assert engine.retriever.parse("Who founded Baidu?").counted == ()
+    assert engine.retriever.parse("Who moved his store online in 2003?").counted == ()
 
 
 def test_slot_wants_the_number_next_to_what_is_counted(engine):
@@ -79,6 +79,18 @@ def test_a_quantity_or_role_question_names_what_it_asks_about(engine):
     assert parse("huawei employees count").counted == ("employe",)
     assert parse("Who is the CEO of Meituan-Dianping?").counted == ("ceo",)
     assert parse("Where is ByteDance headquartered?").counted == ("headquart",)
+    # A role asked by its verb: the founder, the chair.
+    assert parse("who founded meituan").counted == ("found",)
+    assert parse("Who chairs the China-EU dialogue?").counted == ("chair",)
+    assert parse("Which of the BAT founders runs Tencent?").counted == ("founder",)
+    assert parse("what does wechat's mini program run on").counted == ()  # no "who"
+
+
+def test_who_founded_wants_a_name_beside_a_founding(engine):
+    # "Who founded ByteDance?" was answered at 0.41 by a sentence naming ByteDance but no founder.
+    assert engine.ask("Who founded ByteDance?").abstained
+    robin = engine.ask("who founded the chinese search giant")
+    assert not robin.abstained and "Robin Li" in robin.answer
 
 
 def test_a_role_wants_a_name_beside_it(engine):
