@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 
 from qa.answer_types import QUANTITY_NOUN, ROLE_NOUN, ROLE_VERB
+from qa.places import named_cities
 from qa.text import STOPWORDS, stem, tokenize, words
 
 Fusion = Literal["blend", "rrf"]
@@ -67,7 +68,8 @@ class Retriever:
         terms = tuple(dict.fromkeys(self._correct(t) for t in tokenize(expanded or question)))
         own = [self._correct(t) for t in tokenize(question)]
         anchors = tuple(dict.fromkeys([*(t for t in own if t.isdigit() or t in self.store.names),
-                                       *self._question_names(question)]))
+                                       *self._question_names(question),
+                                       *(t for c in named_cities(question) for t in tokenize(c))]))
         # An alias ("weixin") is matched through the names it expands to, not as a word.
         focus = tuple(dict.fromkeys(t for t in own if t not in anchors and t not in self.alias_words))
         return Query(question, terms, anchors, focus, counted=self._counted(question))

@@ -44,3 +44,24 @@ def test_a_city_question_is_not_answered_by_a_sentence_naming_no_city(engine):
     assert not swiss.abstained and "Swiss" in swiss.answer
     passed = engine.ask("Which country did China pass in the number of tech unicorns in 2019?")
     assert not passed.abstained and "U.S." in passed.answer
+
+
+def test_a_big_city_the_question_names_is_an_anchor_the_passage_must_hold(engine):
+    from qa.places import named_cities
+
+    assert named_cities("how many 5G base stations were in beijing by june 2020") == ["beijing"]
+    assert named_cities("which company built the health code for Hong Kong?") == ["hong kong"]
+    # A country says who asks as often as what about: "we're a start-up in Germany ...".
+    assert named_cities("We're a fintech start-up in Germany looking at China") == []
+    assert "beij" in engine.retriever.parse("5G base stations in Beijing").anchors
+    # Was answered at 0.75 from China's count of base stations.
+    assert engine.ask("how many 5G base stations were in Beijing by june 2020").abstained
+
+
+def test_the_shipped_names_are_what_the_gazetteer_writes(tmp_path):
+    from qa.places import NAMES_FILE, write_names
+
+    written = tmp_path / "places.txt"
+    assert write_names(written) > 30_000
+    assert written.read_text(encoding="utf-8") == NAMES_FILE.read_text(encoding="utf-8"), \
+        "qa/places.txt is stale: run python -m qa.places"
