@@ -28,7 +28,7 @@ ROLE_NOUN = re.compile(
 ROLE_VERB = re.compile(r"^\s*(?:who|whom)\b[^?]*?\b(founded|co-?founded|chairs|chaired|heads|headed|runs|leads|owns)\b", re.I)
 _DATE_Q = re.compile(
     # "when it comes to AI" is no date question
-    r"\b(when(?! it comes? to\b)|what year|which year|what date|since when|what month|in which year)\b"
+    r"\b(when(?! it comes? to\b)|what year|which year|what date|since when|(?:what|which) (?:month|day)|in which year)\b"
     # keyword queries: "wechat pay launch year"; not "revenue last year", "users per year"
     r"|(?<!last )(?<!this )(?<!next )(?<!per )(?<!each )(?<!a )\b(year|date)\s*\??\s*$", re.I)
 _WH_WORD = re.compile(r"\b(whats|what|who|whom|whose|which|how|why|where)\b", re.I)

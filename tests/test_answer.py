@@ -57,6 +57,7 @@ def test_the_kind_of_answer_a_question_asks_for():
     assert expected_type("bytedance founder") == "name"
     assert expected_type("What company did Richard Liu found?") == "name"  # as "which company"
     assert expected_type("When was Weixin launched?") == "date"
+    assert expected_type("In which month of 2018 did Alibaba sign its deal with Volvo?") == "date"
     # "when" after another question word opens a clause; it asks for no date.
     assert expected_type("what happened to Richard Liu's shop when SARS hit") is None
     assert expected_type("whats baidu's reputation when it comes to artificial intelligence") is None
