@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -100,7 +101,21 @@ class Retriever:
                     unknown.append(t)
             elif t not in self.vocab and t not in STOPWORDS and t[:5] not in self._vocab_prefixes:
                 unknown.append(t)
-        return unknown + acronyms
+        return unknown + acronyms + [t for t in self._foreign_words(question) if t not in unknown]
+
+    def _foreign_words(self, question: str) -> list[str]:
+        """Words in any case that neither the corpus nor English knows, nor are a slip of
+        either: "pinduoduo", "kuaishou", "iflytek" name what no passage is about."""
+        found = []
+        for w in words(question):
+            if len(w) < 4 or not w.isalpha() or not w.isascii() or w in STOPWORDS:
+                continue
+            t = self._correct(stem(w))
+            if t in self.vocab or t in self.alias_words or t[:5] in self._vocab_prefixes:
+                continue
+            if not _english_word(w):
+                found.append(t)
+        return found
 
     def _counted(self, question: str) -> tuple[str, ...]:
         """What the asked number or name is of: the next two content words but names of "how many ..." /
@@ -214,6 +229,30 @@ class Retriever:
         use_faiss_threads()  # here, not once at start: see qa.embed.use_encode_threads
         _, ids = index.search(np.ascontiguousarray(qvecs, dtype=np.float32), n, params=params)
         return ids
+
+
+RARE_IN_ENGLISH = 1.5  # Zipf frequency (wordfreq): "chuxing" 1.0, "weixin" 1.3, "chipmaker" 1.6, "groundwork" 3.2
+
+
+@lru_cache(maxsize=4096)
+def _english_word(word: str) -> bool:
+    """Whether English (wordfreq's word list) uses the word, or one a slip away from it."""
+    from wordfreq import zipf_frequency
+
+    if zipf_frequency(word, "en") >= RARE_IN_ENGLISH:
+        return True
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    return process.extractOne(word, _frequent_english(), scorer=OSA.distance,
+                              score_cutoff=2 if len(word) >= 8 else 1) is not None
+
+
+@lru_cache(maxsize=1)
+def _frequent_english() -> list[str]:
+    from wordfreq import top_n_list
+
+    return [w for w in top_n_list("en", 50_000) if w.isalpha()]
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
