@@ -23,9 +23,12 @@ QUANTITY_NOUN = re.compile(
 ROLE_NOUN = re.compile(
     r"\b(ceo|chief executive|co-?founders?|founders?|president|chairman|chairwoman|director|owner|"
     r"inventor|creator|boss|headquarter(?:s|ed)?)\b", re.I)
-# A "who" question asking for the holder of a role by its verb: "who founded Meituan", "who chairs
-# the dialogue"; the name should stand near the role ("founder", "chairman"), as for ROLE_NOUN.
-ROLE_VERB = re.compile(r"^\s*(?:who|whom)\b[^?]*?\b(founded|co-?founded|chairs|chaired|heads|headed|runs|leads|owns)\b", re.I)
+# A question asking for the holder of a role by its verb: "who founded Meituan", "who chairs the
+# dialogue", "what company did Richard Liu found"; the name should stand near the role
+# ("founder", "chairman"), as for ROLE_NOUN.
+ROLE_VERB = re.compile(
+    r"^\s*(?:who|whom|which|what)\b[^?]*?\b(founded|co-?founded|chairs|chaired|heads|headed|runs|leads|owns)\b"
+    r"|^\s*(?:which|what)\b[^?]*?\bdid\s+(?:[\w.-]+\s+){1,3}(found|co-?found)\b", re.I)  # "what company did X found"
 _DATE_Q = re.compile(
     # "when it comes to AI" is no date question
     r"\b(when(?! it comes? to\b)|what year|which year|what date|since when|(?:what|which) (?:month|day)|in which year)\b"

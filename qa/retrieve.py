@@ -131,7 +131,7 @@ class Retriever:
             return tuple(self._correct(t) for t in tokenize(m.group(1) or m.group(2)))
         m = ROLE_NOUN.search(question) or ROLE_VERB.search(question)
         if m:
-            return tuple(tokenize(m.group(1)))
+            return tuple(tokenize(next(g for g in m.groups() if g)))
         return ()
 
     def idf_of(self, term: str) -> float:
