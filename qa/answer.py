@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.acronyms import asked_acronym, spells_out
-from qa.answer_types import CURRENCY_TERMS, MONEY_AMOUNT, NAME_KINDS, NUMERIC, PLACE_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
+from qa.answer_types import CURRENCY_TERMS, MEASURE, MONEY_AMOUNT, NAME_KINDS, NUMERIC, PLACE_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, word_count, words
@@ -81,7 +81,7 @@ class Answerer:
         self._word_cache: dict[int, tuple[list[str], list[str], list[bool]]] = {}
         self._position_cache: dict[tuple[int, str], tuple[int, ...]] = {}
         self._fronted_cache: dict[int, int] = {}
-        self._money_cache: dict[int, frozenset[str]] = {}
+        self._matched_words_cache: dict[tuple[int, str], frozenset[str]] = {}
 
     def weights(self, query: Query) -> QueryWeights:
         return QueryWeights(query, self.retriever.idf_of)
@@ -128,7 +128,8 @@ class Answerer:
 
         return _cached(self._word_cache, s_row, make)
 
-    def slot(self, query: Query, kind: str | None, s_row: int, text: str, counts: bool = False) -> float:
+    def slot(self, query: Query, kind: str | None, s_row: int, text: str, counts: bool = False,
+             measured: bool = False) -> float:
         """Does a new number, date or name stand near what is asked?
 
         The share of the asked terms' idf found within SLOT_WINDOW words of the best such
@@ -154,9 +155,13 @@ class Answerer:
             return float(any(stems[i] not in asked for i in self._answer_positions(s_row, text, kind)))
         fronted = self._fronted_date(s_row, text) if kind == "date" else 0
         best = 0.0
-        money = self._money_words(s_row, text) if counts and not asked & CURRENCY_TERMS else frozenset()
+        # As in units_match: a sum of money counts nothing, and a measure ("10 megabytes")
+        # answers only a question asking for one.
+        skip = self._words_of(s_row, text, MONEY_AMOUNT) if counts and not asked & CURRENCY_TERMS else frozenset()
+        if kind in NUMERIC and not measured:
+            skip |= self._words_of(s_row, text, MEASURE)
         for i in self._answer_positions(s_row, text, kind):
-            if stems[i] in asked or ws[i] in money:
+            if stems[i] in asked or ws[i] in skip:
                 continue
             # "In November 2019, Ericsson and OPPO launched a joint lab ...": a date put before
             # the clause dates all of it, however far its verb.
@@ -164,10 +169,11 @@ class Answerer:
             best = max(best, self.prefix_coverage(terms, near))
         return best
 
-    def _money_words(self, s_row: int, text: str) -> frozenset[str]:
-        """The words of the sentence's sums of money ("usd", "1", "billion")."""
-        return _cached(self._money_cache, s_row,
-                       lambda: frozenset(w for m in MONEY_AMOUNT.finditer(text) for w in words(m.group(0))))
+    def _words_of(self, s_row: int, text: str, pattern: re.Pattern) -> frozenset[str]:
+        """The words of the sentence's matches of `pattern`: its sums of money ("usd", "1",
+        "billion"), its measures ("10", "megabytes")."""
+        return _cached(self._matched_words_cache, (s_row, pattern.pattern),
+                       lambda: frozenset(w for m in pattern.finditer(text) for w in words(m.group(0))))
 
     def _fronted_date(self, s_row: int, text: str) -> int:
         """How many words a date phrase opening the sentence takes ("In November 2019,"), or 0."""
@@ -287,7 +293,7 @@ class Answerer:
                     **passage_feats,
                     "type": (float(spells_out(acronym, text)) if acronym else
                              units_match(kind, units[i], query.terms, measured, counts)),
-                    "slot": self.slot(query, kind, s_row, text, counts),
+                    "slot": self.slot(query, kind, s_row, text, counts, measured),
                     "short": p.short[i],
                     "heading": p.heading[i],
                     "other_year": max(_other_year(asked_years, p.years[i]),

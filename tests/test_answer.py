@@ -151,6 +151,17 @@ def test_a_measure_answers_only_a_question_about_a_measure():
     assert type_match("number", "The plan ran for 36 months.") == 0.0
 
 
+def test_a_measure_stands_for_no_count_in_the_slot_either(engine):
+    # "How many mini programs are there on WeChat?" was answered at 0.69: the type saw no count
+    # in "... smaller than 10 megabytes", but the slot took "10" beside "Mini Program".
+    q = engine.retriever.parse("How many mini programs are there on WeChat?")
+    text = "Mini Program refers to applications typically smaller than 10 megabytes."
+    # (Negative rows: sentences of no index, each cached under its own row.)
+    assert engine.answerer.slot(q, "number", -41, text) == 0.0
+    assert engine.answerer.slot(q, "number", -41, text, measured=True) == 1.0
+    assert engine.answerer.slot(q, "number", -42, "There are 3.6 million mini programs on WeChat.") == 1.0
+
+
 def test_a_bare_year_counts_nothing_but_an_ordinal_counts_times(engine):
     from qa.answer_types import type_match
 
@@ -161,7 +172,7 @@ def test_a_bare_year_counts_nothing_but_an_ordinal_counts_times(engine):
     q = engine.retriever.parse("How many users did Moments have?")
     assert ans.slot(q, "number", -21, "In 2012 Moments was released to users.") == 0.0
     times = engine.retriever.parse("How many times has the agreement been renewed?")
-    assert ans.slot(times, "number", -22, "The agreement was renewed for the third time in 2014.") == 1.0
+    assert ans.slot(times, "number", -22, "The agreement was renewed for the third time in 2014.", measured=True) == 1.0
 
 
 def test_a_date_opening_the_sentence_dates_its_whole_clause(engine):
