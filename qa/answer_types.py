@@ -6,18 +6,20 @@ import re
 from qa.places import places
 from qa.text import STOPWORDS, stem, tokenize, words
 
-_NUMBER_Q = re.compile(r"\b(how (many|much|big|large|long|fast|far)|number of|percentage|what share|what proportion|how many)\b", re.I)
+_NUMBER_Q = re.compile(
+    r"\b(how (many|much|big|large|long|fast|far|accurate)|number of|percentage|what share|what proportion|how many)\b"
+    r"|\bwhat did\b[^?]*\b(?:spend|invest|pay|earn|raise)\b", re.I)  # "what did China spend on tech"
 # Quantity nouns that are sums of money.
 _MONEY_NOUNS = (r"revenues?|profits?|valuations?|net worth|prices?|costs?|(?:market )?capitali[sz]ation|sales|"
-                r"income|turnover|funding|budget|salary|salaries|spending")
+                r"income|turnover|funding|budget|salary|salaries|spend(?:ing)?")
 # Audience figures: "WeChat's monthly active users", "daily users of Douyin".
 _AUDIENCE = (r"(?:(?:daily|weekly|monthly|annual|yearly)\s+)?active\s+(?:users|customers|buyers|accounts|consumers)|"
              r"(?:daily|weekly|monthly|annual|yearly)\s+(?:users|customers|visitors|buyers)")
 # Nouns naming a quantity: "Tencent's revenue", "Megvii's valuation", "huawei employees count"
 # ask for a number as "how many" does. The last group counts what the word before it names.
 QUANTITY_NOUN = re.compile(
-    rf"\b(?:({_MONEY_NOUNS}|population|market share|gdp|headcount|user base|{_AUDIENCE})|"
-    r"([\w-]+)\s+(?:count|total|amount|volume|figures?))\b", re.I)
+    rf"\b(?:({_MONEY_NOUNS}|population|market share|gdp|headcount|user base|accuracy|error rate|{_AUDIENCE})|"
+    r"([\w-]+)\s+(?:count|total|amount|volume|figures?|number(?=\s*\??\s*$)))\b", re.I)
 # Nouns naming a person's (or a head office's) role: "bytedance founder", "Huawei's CEO" ask for a
 # name, and the name should stand near the role.
 ROLE_NOUN = re.compile(
@@ -77,7 +79,7 @@ _MEASURE_MARK = "#measure"
 # needs a currency ("USD 174 billion", "US $33.8 billion").
 _MONEY_Q = re.compile(
     r"\bhow much (?:money\b|(?:[\w-]+\s+){0,5}?(?:invest|spen[dt]|rais|pa(?:y|id)|cost|earn|fund|sell|sold|"
-    rf"charg|worth|valu)\w*)|\b(?:{_MONEY_NOUNS})\b", re.I)
+    rf"charg|worth|valu)\w*)|\b(?:{_MONEY_NOUNS})\b|\bwhat did\b[^?]*\b(?:spend|invest|pay|earn|raise)\b", re.I)
 CURRENCY = re.compile(r"[$€£¥元]|人民币|\b(?:usd|rmb|cny|yuan|renminbi|euros?|eur|dollars?|hkd|gbp|pounds?)\b", re.I)
 # Questions that ask for something other than a quantity even when they name one: "which
 # sectors saw revenue growth", "did Tencent's revenue grow".

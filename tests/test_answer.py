@@ -58,6 +58,12 @@ def test_the_kind_of_answer_a_question_asks_for():
     assert expected_type("What company did Richard Liu found?") == "name"  # as "which company"
     assert expected_type("When was Weixin launched?") == "date"
     assert expected_type("In which month of 2018 did Alibaba sign its deal with Volvo?") == "date"
+    assert expected_type("meituan delivery riders number") == "number"  # a keyword query
+    assert expected_type("Which marketplace was number one in China before Taobao?") is None
+    assert expected_type("how accurate is miying at spotting lung cancer") == "number"
+    assert expected_type("face++ recognition accuracy rate") == "number"
+    assert expected_type("What did China actually spend on technology in 2019?") == "money"
+    assert expected_type("projected chinese tech spend for 2020?") == "money"
     # "when" after another question word opens a clause; it asks for no date.
     assert expected_type("what happened to Richard Liu's shop when SARS hit") is None
     assert expected_type("whats baidu's reputation when it comes to artificial intelligence") is None
