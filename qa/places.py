@@ -30,8 +30,8 @@ _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'.&]*(?:\s+[A-Z][\w'.&]*){0,3}")
 
 
 NAMES_FILE = Path(__file__).with_name("places.txt")
-# places.txt's line kinds: a city, a city of a million people or more, a country.
-_CITY, _BIG_CITY, _COUNTRY = "city", "big city", "country"
+# places.txt's line kinds: a city, a city of a million people or more, a country, a continent.
+_CITY, _BIG_CITY, _COUNTRY, _CONTINENT = "city", "big city", "country", "continent"
 
 
 def write_names(path: Path = NAMES_FILE) -> int:
@@ -42,6 +42,7 @@ def write_names(path: Path = NAMES_FILE) -> int:
     rows = {(_BIG_CITY if c["population"] >= 1_000_000 else _CITY, c["name"].lower())
             for c in cache.get_cities().values()}
     rows |= {(_COUNTRY, c["name"].lower()) for c in cache.get_countries().values()}
+    rows |= {(_CONTINENT, c["name"].lower()) for c in cache.get_continents().values()}
     lines = sorted(f"{kind}\t{name}" for kind, name in rows if "\t" not in name and "\n" not in name)
     tmp = path.with_suffix(".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -53,13 +54,15 @@ def write_names(path: Path = NAMES_FILE) -> int:
 def _gazetteer() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
     """(city names, country names, countries' first three letters, names of cities of a million
     people or more), lowercased."""
-    by_kind: dict[str, set[str]] = {_CITY: set(), _BIG_CITY: set(), _COUNTRY: set()}
+    by_kind: dict[str, set[str]] = {_CITY: set(), _BIG_CITY: set(), _COUNTRY: set(), _CONTINENT: set()}
     for line in NAMES_FILE.read_text(encoding="utf-8").splitlines():
         kind, _, name = line.partition("\t")
         by_kind[kind].add(name)
     big = frozenset(by_kind[_BIG_CITY])
     countries = frozenset(_strip_the(c) for c in by_kind[_COUNTRY]) | _COUNTRY_FORMS
-    return (frozenset(n for n in by_kind[_CITY] | big if n not in STOPWORDS), countries,
+    # "Asia" (a town in Peru) names the continent; "Mexico" and "Singapore" stay cities too.
+    not_cities = STOPWORDS | by_kind[_CONTINENT]
+    return (frozenset(n for n in by_kind[_CITY] | big if n not in not_cities), countries,
             frozenset(c[:3] for c in countries if len(c) >= 4), big)
 
 

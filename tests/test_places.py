@@ -10,6 +10,9 @@ def test_a_place_question_asks_for_a_city_a_country_or_either():
     assert expected_type("Ericsson is from which country?") == "country"
     # "which country" asks for a name even beside "the number of".
     assert expected_type("Which country did China pass in the number of tech unicorns in 2019?") == "country"
+    assert expected_type("Which was the first city to adopt Alibaba's ET City Brain?") == "city"
+    assert expected_type("Which other Chinese cities adopted the Health QR Code?") == "city"
+    assert expected_type("what does alibabas city brain try to forecast") is None  # a product's name
     assert expected_type("Where is GJS Robot based?") == "place"
     assert expected_type("where is little red book headquartered") == "place"
     # Not place questions: a count of cities, and a "where" that asks for no place name.
@@ -24,6 +27,7 @@ def test_places_are_read_from_the_gazetteer_not_from_capitals():
     assert places("country", "Ericsson is Swedish; STM is Swiss-domiciled; both trail the U.S.") == ("swedish", "swiss", "u.s")
     assert places("country", "in countries like Germany and The Netherlands") == ("germany", "netherlands")
     assert places("city", "Cainiao runs the largest robotic smart warehouse in China.") == ()
+    assert places("city", "City Brain runs in 23 cities across Asia.") == ()  # a continent (and a town in Peru)
     assert places("place", "Cainiao runs the largest robotic smart warehouse in China.") == ("china",)
 
 
