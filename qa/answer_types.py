@@ -24,7 +24,7 @@ QUANTITY_NOUN = re.compile(
 # name, and the name should stand near the role.
 ROLE_NOUN = re.compile(
     r"\b(ceo|chief executive|co-?founders?|founders?|president|chairman|chairwoman|director|owner|"
-    r"inventor|creator|boss|headquarter(?:s|ed)?)\b", re.I)
+    r"inventor|creator|boss|executive|official|minister|commissioner|headquarter(?:s|ed)?)\b", re.I)
 # A question asking for the holder of a role by its verb: "who founded Meituan", "who chairs the
 # dialogue", "what company did Richard Liu found"; the name should stand near the role
 # ("founder", "chairman"), as for ROLE_NOUN.

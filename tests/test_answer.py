@@ -92,6 +92,7 @@ def test_a_quantity_or_role_question_names_what_it_asks_about(engine):
     assert parse("Which of the BAT founders runs Tencent?").counted == ("founder",)
     assert parse("what does wechat's mini program run on").counted == ()  # no "who"
     assert parse("What company did Richard Liu found?").counted == ("found",)
+    assert parse("Which EU official signed the 1998 agreement?").counted == ("offici",)
     assert parse("What has been found about covid apps?").counted == ()  # "found" of "find"
 
 
