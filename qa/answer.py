@@ -1,7 +1,6 @@
 """Pick the answer sentence among the top passages, build citations, decide to abstain."""
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -247,7 +246,7 @@ class Answerer:
             short=tuple(1.0 if word_count(t) < MIN_ANSWER_WORDS else 0.0 for t in texts),
             heading=tuple(0.0 if _STATEMENT_END.search(t) else 1.0 for t in texts),
             vecs=vecs, windows=windows, window_norms=np.maximum(np.linalg.norm(windows, axis=1), 1e-9),
-            years=tuple(itertools.accumulate((frozenset(_YEARS.findall(t)) for t in texts), frozenset.union)),
+            years=_dated(frozenset(_YEARS.findall(t)) for t in texts),
             ordinals=tuple(ordinals(t) for t in texts),
         )
         if len(self._passages) >= PASSAGE_CACHE:
@@ -366,6 +365,17 @@ def _cached(cache: dict, key, make, limit: int = 100_000):
             cache.clear()
         found = cache[key] = make()
     return found
+
+
+def _dated(own_years) -> tuple[frozenset[str], ...]:
+    """The years each sentence is about: its own, else those of the sentences before it in the
+    passage ("In 2019, ... It also ..."). "Spending will hit USD 174 billion in 2020" is about
+    2020, whatever year the sentence before it named."""
+    out, before = [], frozenset()
+    for years in own_years:
+        before |= years
+        out.append(years or before)
+    return tuple(out)
 
 
 def ordinals(text: str) -> frozenset[int]:

@@ -234,6 +234,13 @@ def test_a_question_about_one_year_is_not_answered_from_another_years_sentence(t
     assert "research office" in eng.ask("When did Meituan open a research office?").answer
 
 
+def test_a_sentence_naming_its_own_year_is_dated_by_it_not_by_those_before():
+    from qa.answer import _dated
+
+    years = _dated([frozenset({"2019"}), frozenset(), frozenset({"2020"}), frozenset()])
+    assert years == (frozenset({"2019"}), frozenset({"2019"}), frozenset({"2020"}), frozenset({"2019", "2020"}))
+
+
 def test_other_year_needs_a_year_asked_and_only_other_years_named():
     from qa.answer import _other_year
 
