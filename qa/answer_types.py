@@ -41,13 +41,15 @@ _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\b(?:which|what) (company|firm|start-?up|person|entrepreneur|city|cities|country|"
     r"countries|university|brand|app|platform|product)\b|\b(called|named)\s*\??\s*$|\bname of\b|\bwho\b", re.I)
 # A place is asked for: "in which city", "Ericsson is from which country", "where is X based",
+# "where was the declaration signed",
 # "alibaba headquarters city"; answered by a place name (qa.places), not any capitalised word.
 # "which (was the first|other Chinese) city", but not "what does ... City Brain do".
 _BETWEEN = r"(?:\s+(?!do\b|does\b|did\b)[\w-]+){0,3}?"
 _CITY_Q = re.compile(rf"\b(?:which|what){_BETWEEN}\s+(?:city|cities|town|towns)\b|\b(?:city|town)\s*\??\s*$", re.I)
 _COUNTRY_Q = re.compile(rf"\b(?:which|what){_BETWEEN}\s+(?:country|countries|nation|nations)\b|\bcountry\s*\??\s*$", re.I)
 _PLACE_Q = re.compile(
-    r"\bwhere\b[^?]*\b(?:based|headquartered|located|domiciled|situated)\b|\bheadquarter(?:s|ed)?\b", re.I)
+    r"\bwhere\b[^?]*\b(?:based|headquartered|located|domiciled|situated|signed|held|founded|established|born|"
+    r"opened|built)\b|\bheadquarter(?:s|ed)?\b", re.I)
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b", re.I)
 PLACE_KINDS = ("city", "country", "place")
 NAME_KINDS = ("name", *PLACE_KINDS)
