@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.acronyms import asked_acronym, spells_out
-from qa.answer_types import CURRENCY_TERMS, MEASURE, MONEY_AMOUNT, NAME_KINDS, NUMERIC, PLACE_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
+from qa.answer_types import CURRENCY_TERMS, MEASURE, MONEY_AMOUNT, NAME_KINDS, NUMERIC, UNIT_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, word_count, words
@@ -145,7 +145,7 @@ class Answerer:
             terms = query.counted  # a role ("CEO", "founder"); a plain "who" question has none
         else:
             return 1.0
-        if not terms and kind not in PLACE_KINDS:
+        if not terms and kind not in UNIT_KINDS:
             return 1.0
         ws, stems, _ = self._words(s_row, text)
         asked = set(query.terms)
@@ -187,8 +187,8 @@ class Answerer:
         word, a name): they depend only on the sentence, so computed once per row and kind."""
         def make():
             ws, stems, caps = self._words(s_row, text)
-            places = frozenset().union(*answer_units(kind, text)) if kind in PLACE_KINDS else frozenset()
-            return tuple(i for i, w in enumerate(ws) if (stems[i] in places if kind in PLACE_KINDS else caps[i] if kind in NAME_KINDS else answer_word(kind, w)))
+            named = frozenset().union(*answer_units(kind, text)) if kind in UNIT_KINDS else frozenset()
+            return tuple(i for i, w in enumerate(ws) if (stems[i] in named if kind in UNIT_KINDS else caps[i] if kind in NAME_KINDS else answer_word(kind, w)))
 
         return _cached(self._position_cache, (s_row, kind), make)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from qa.places import places
+from qa.places import CAPITALISED_RUN, places
 from qa.text import STOPWORDS, stem, tokenize, words
 
 _NUMBER_Q = re.compile(
@@ -52,7 +52,18 @@ _PLACE_Q = re.compile(
     r"opened|built)\b|\bheadquarter(?:s|ed)?\b", re.I)
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b", re.I)
 PLACE_KINDS = ("city", "country", "place")
-NAME_KINDS = ("name", *PLACE_KINDS)
+# An institution is asked for by the word its names carry: "which university helped build Smart
+# Touch" wants "Tsinghua University", "which Tencent lab launched Miying" "YouTu Lab"; not "which
+# hospital job" (the word must end the phrase: a verb, an auxiliary or the end follows).
+INSTITUTION_KINDS = ("university", "college", "hospital", "bank", "school", "institute", "academy", "lab",
+                     "laboratory", "agency", "ministry")
+_INSTITUTION_Q = re.compile(
+    rf"\bwhich\s+(?:[\w-]+\s+)?({'|'.join(INSTITUTION_KINDS)})\b"
+    r"(?=\s*[?.!]?\s*$|\s+(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|built|made|led|ran|won"
+    r"|began|wrote|\w+ed)\b)", re.I)
+# Kinds whose answers are whole names read by answer_units (a gazetteer's, an institution's).
+UNIT_KINDS = (*PLACE_KINDS, *INSTITUTION_KINDS)
+NAME_KINDS = ("name", *UNIT_KINDS)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w+-]+")
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundreds?|"
@@ -120,6 +131,9 @@ def expected_type(question: str) -> str | None:
         for kind, pattern in (("city", _CITY_Q), ("country", _COUNTRY_Q), ("place", _PLACE_Q)):
             if pattern.search(question):
                 return kind
+    m = _INSTITUTION_Q.search(question)
+    if m:
+        return m.group(1).lower()
     numeric = _NUMBER_Q.search(question) or (QUANTITY_NOUN.search(question) and not _OTHER_ASK.match(question))
     if numeric and _MONEY_Q.search(question):
         return "money"
@@ -155,6 +169,10 @@ def answer_units(kind: str | None, sentence: str) -> tuple[frozenset[str], ...]:
     they depend only on the sentence, so the Answerer caches them per sentence row."""
     if kind == "name":
         return tuple(frozenset(tokenize(w)) for w in _CAPITALISED.findall(sentence))
+    if kind in INSTITUTION_KINDS:
+        head = kind[:4]  # "lab" finds "Laboratory" too
+        return tuple(frozenset(tokenize(run)) for run in CAPITALISED_RUN.findall(sentence)
+                     if any(w.lower().startswith(head) for w in run.split()))
     if kind in PLACE_KINDS:
         # "U.S." is only stopwords to tokenize(); its words still mark where it stands.
         return tuple(frozenset(tokenize(p)) or frozenset(stem(w) for w in words(p)) for p in places(kind, sentence))

@@ -26,7 +26,7 @@ _COUNTRY_FORMS = frozenset({
 _DEMONYM_END = re.compile(r"(?:ese|ish|ian|ean|an|ic|i|ss|ch)$")
 # Runs of up to four capitalised words ("Hong Kong", "The Netherlands", "U.S."); "Shenzhen-based"
 # names Shenzhen.
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'.&]*(?:\s+[A-Z][\w'.&]*){0,3}")
+CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'.&]*(?:\s+[A-Z][\w'.&]*){0,3}")
 
 
 NAMES_FILE = Path(__file__).with_name("places.txt")
@@ -85,7 +85,7 @@ def places(kind: str, sentence: str) -> tuple[str, ...]:
     lowercased, each as written ("shenzhen", "the netherlands" -> "netherlands")."""
     cities, countries, prefixes, _ = _gazetteer()
     found = []
-    for run in _CAPITALISED_RUN.finditer(sentence):
+    for run in CAPITALISED_RUN.finditer(sentence):
         ws = run.group(0).split()
         for n in range(len(ws), 0, -1):  # the longest names first: "Hong Kong", then "Kong"
             for i in range(len(ws) - n + 1):

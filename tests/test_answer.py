@@ -319,3 +319,17 @@ def test_last_year_is_a_time_frame_not_a_date_asked_for():
     assert expected_type("What was Tencent's revenue last year?") == "money"
     assert expected_type("How many users this year?") == "number"
     assert expected_type("wechat pay launch year") == "date"
+
+
+def test_an_institution_question_wants_a_name_carrying_its_word(engine):
+    from qa.answer_types import answer_units, expected_type
+
+    assert expected_type("which university helped build alibaba's smart touch app") == "university"
+    assert expected_type("smart touch was co-developed by tsinghua and which alibaba lab?") == "lab"
+    assert expected_type("besides cleaning, which hospital job did robots take on") is None  # a job
+    assert answer_units("lab", "Tencent's YouTu Lab has launched Miying.") == (frozenset({"tencent", "youtu", "lab"}),)
+    assert answer_units("hospital", "It works with more than 100 top 3A hospitals in China.") == ()
+    # Was answered at 0.70 by "... cooperating with more than 100 top 3A hospitals in China".
+    assert engine.ask("Which hospital was the first to use Tencent's Miying?").abstained
+    tsinghua = engine.ask("which university helped build alibaba's smart touch app")
+    assert not tsinghua.abstained and "Tsinghua University" in tsinghua.answer
