@@ -66,8 +66,9 @@ class Retriever:
         self.alias_words = frozenset(alias_terms())
 
     def parse(self, question: str, expanded: str | None = None) -> Query:
-        terms = tuple(dict.fromkeys(self._correct(t) for t in tokenize(expanded or question)))
-        own = [self._correct(t) for t in tokenize(question)]
+        spelled = self._respelled(expanded or question)
+        terms = tuple(dict.fromkeys(self._correct(spelled.get(t, t)) for t in tokenize(expanded or question)))
+        own = [self._correct(spelled.get(t, t)) for t in tokenize(question)]
         anchors = tuple(dict.fromkeys([*(t for t in own if t.isdigit() or t in self.store.names),
                                        *self._question_names(question),
                                        *(t for c in named_cities(question) for t in tokenize(c))]))
@@ -137,6 +138,20 @@ class Retriever:
     def idf_of(self, term: str) -> float:
         i = self.vocab.get(term)
         return self.max_idf if i is None else float(self.idf[i])
+
+    def _respelled(self, text: str) -> dict[str, str]:
+        """Stems of misspelt English words mapped onto the stems of their spelling, when the
+        corpus uses that word: "originaly" stems to "originali", which no edit of a stem reaches,
+        while "originally" stems to the corpus's "origin"."""
+        found = {}
+        for w in words(text):
+            t = stem(w)
+            if len(w) < 5 or not w.isalpha() or not w.isascii() or t in self.vocab or w in STOPWORDS:
+                continue
+            right = _english_spelling(w)
+            if right is not None and stem(right) in self.vocab:
+                found[t] = stem(right)
+        return found
 
     def _correct(self, term: str) -> str:
         """Map an out-of-vocabulary word onto a close vocabulary word (typos: "alibabba")."""
@@ -246,6 +261,24 @@ def _english_word(word: str) -> bool:
 
     return process.extractOne(word, _frequent_english(), scorer=OSA.distance,
                               score_cutoff=2 if len(word) >= 8 else 1) is not None
+
+
+@lru_cache(maxsize=4096)
+def _english_spelling(word: str) -> str | None:
+    """The most frequent English word a slip away from a word English does not use, or None."""
+    from wordfreq import zipf_frequency
+
+    if zipf_frequency(word, "en") >= RARE_IN_ENGLISH:
+        return None
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    found = process.extract(word, _frequent_english(), scorer=OSA.distance,
+                            score_cutoff=2 if len(word) >= 8 else 1, limit=None)
+    if not found:
+        return None
+    closest = min(d for _, d, _ in found)
+    return min((i, w) for w, d, i in found if d == closest)[1]  # the list runs most frequent first
 
 
 @lru_cache(maxsize=1)

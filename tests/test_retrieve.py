@@ -9,6 +9,9 @@ def test_a_typo_maps_onto_the_corpus_word(engine):
     assert "tencent" in parse("who founded tencnet?").terms
     assert "alibaba" in parse("alibabba smart warehouse").terms
     assert "xyzzyplugh" in parse("xyzzyplugh").terms  # nothing close: kept as typed
+    # A misspelt English word is read as the word: "originaly" stems to "originali", three
+    # edits from the corpus's "origin"; "originally" stems to "origin".
+    assert "origin" in parse("what kind of platform was alibaba originaly").terms
 
 
 def _retriever(words, doc_freq):
