@@ -90,7 +90,7 @@ def main() -> None:
     grid = {"cos": [1.0], "cos_window": [0.0, 0.5, 1.0], "coverage": [0.3, 0.6, 1.0],
             "coverage_window": [0.0, 0.5, 1.0], "passage": [0.3, 0.6, 1.0],
             "type": [0.3, 0.6], "short": [-0.5], "slot": [0.0, 0.3, 0.6],
-            "heading": [0.0, -0.3, -0.6, -1.0]}
+            "heading": [0.0, -0.3, -0.6, -1.0], "echo": [0.0, -0.3, -0.6]}
     chosen = dict(answer_mod.SENTENCE_WEIGHTS)
     results = []
     for combo in itertools.product(*grid.values()):

@@ -17,8 +17,12 @@ from qa.types import Answer, Chunk, Citation
 # Tuned on tests/data/dev_questions.jsonl with `qa eval` (see README "Quality"); the held-out
 # set tests/data/heldout_questions.jsonl is only measured, never tuned on.
 ANSWER_PASSAGES = 4  # sentences are drawn from this many top passages
+# "echo": a sentence made of its document's title words restates what the document is about
+# ("China's response to the COVID19 epidemic has been decidedly high tech."); a question naming
+# the document ("the covid article's authors") finds it close without it answering anything.
 SENTENCE_WEIGHTS = {
     "cos": 1.0, "coverage": 0.3, "coverage_window": 1.0, "passage": 0.6, "type": 0.3, "short": -0.5, "heading": -0.6,
+    "echo": -0.3,
 }
 # A class-balanced logistic regression of "answerable" on the chosen sentence's features,
 # fitted on the dev set by benchmarks/tune.py; below ABSTAIN_BELOW the answer is withheld.
@@ -233,7 +237,10 @@ class Answerer:
         # sentence says, so they favour no sentence of it ("China's response to COVID19 has
         # been high tech") over another.
         doc_terms = self._coverage_doc_terms(doc)
-        tokens = tuple(self._tokens(("sentence", s), t) | doc_terms for s, t in zip(range(lo, hi), texts))
+        own = tuple(self._tokens(("sentence", s), t) for s, t in zip(range(lo, hi), texts))
+        tokens = tuple(t | doc_terms for t in own)
+        title = frozenset(tokenize(doc.title))
+        echo = tuple(len(t & title) / len(t) if t else 0.0 for t in own)
         vecs = np.asarray(store.sentence_vectors[lo:hi])
         # A sentence read with the one before it ("It has carried 100,000 passengers"
         # after "Baidu's Apollo ..."): the sum of the two vectors stands in for the pair.
@@ -244,7 +251,7 @@ class Answerer:
             anchor_prefixes=frozenset(anchor_prefixes(anchor_context)), texts=texts, tokens=tokens,
             window_tokens=tuple(t | tokens[j - 1] if j else t for j, t in enumerate(tokens)),
             short=tuple(1.0 if word_count(t) < MIN_ANSWER_WORDS else 0.0 for t in texts),
-            heading=tuple(0.0 if _STATEMENT_END.search(t) else 1.0 for t in texts),
+            heading=tuple(0.0 if _STATEMENT_END.search(t) else 1.0 for t in texts), echo=echo,
             vecs=vecs, windows=windows, window_norms=np.maximum(np.linalg.norm(windows, axis=1), 1e-9),
             years=_dated(frozenset(_YEARS.findall(t)) for t in texts),
             ordinals=tuple(ordinals(t) for t in texts),
@@ -295,6 +302,7 @@ class Answerer:
                     "slot": self.slot(query, kind, s_row, text, counts, measured),
                     "short": p.short[i],
                     "heading": p.heading[i],
+                    "echo": p.echo[i],
                     "other_year": max(_other_year(asked_years, p.years[i]),
                                       _other_year(asked_ordinals, p.ordinals[i])),
                 }

@@ -69,6 +69,7 @@ class Passage:
     window_tokens: tuple[frozenset[str], ...]  # each sentence's tokens with the one before's
     short: tuple[float, ...]
     heading: tuple[float, ...]
+    echo: tuple[float, ...]  # the share of each sentence's terms its document's title holds
     vecs: np.ndarray
     windows: np.ndarray  # each sentence vector plus the one before it in the chunk
     window_norms: np.ndarray

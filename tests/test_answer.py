@@ -333,3 +333,16 @@ def test_an_institution_question_wants_a_name_carrying_its_word(engine):
     assert engine.ask("Which hospital was the first to use Tencent's Miying?").abstained
     tsinghua = engine.ask("which university helped build alibaba's smart touch app")
     assert not tsinghua.abstained and "Tsinghua University" in tsinghua.answer
+
+
+def test_a_sentence_restating_its_documents_title_is_marked_as_an_echo(engine):
+    store, ans = engine.store, engine.answerer
+    lead = "Not surprisingly, China’s response to the COVID19 epidemic has been decidedly high tech."
+    row = next(i for i in range(store.n_chunks) if lead in store.chunk_text(i))
+    p = ans.passage(row)
+    echo = dict(zip(p.texts, p.echo))
+    assert echo[lead] >= 0.6  # the title: "China's high tech Covid-19 response: ..."
+    assert min(echo.values()) < 0.2
+    # A question naming the article by its title found that sentence first (hit@1 missed).
+    first = engine.ask("Who wrote the article on China's high-tech Covid-19 response?").citations[0].text
+    assert "Zerbib" in first
