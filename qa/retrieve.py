@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -10,6 +9,7 @@ from typing import Literal
 import numpy as np
 
 from qa.answer_types import QUANTITY_NOUN, ROLE_NOUN, ROLE_VERB
+from qa.english import is_english, spelling
 from qa.places import named_cities
 from qa.text import STOPWORDS, stem, tokenize, words
 
@@ -114,7 +114,7 @@ class Retriever:
             t = self._correct(stem(w))
             if t in self.vocab or t in self.alias_words or t[:5] in self._vocab_prefixes:
                 continue
-            if not _english_word(w):
+            if not is_english(w):
                 found.append(t)
         return found
 
@@ -148,7 +148,7 @@ class Retriever:
             t = stem(w)
             if len(w) < 5 or not w.isalpha() or not w.isascii() or t in self.vocab or w in STOPWORDS:
                 continue
-            right = _english_spelling(w)
+            right = spelling(w)
             if right is not None and stem(right) in self.vocab:
                 found[t] = stem(right)
         return found
@@ -244,48 +244,6 @@ class Retriever:
         use_faiss_threads()  # here, not once at start: see qa.embed.use_encode_threads
         _, ids = index.search(np.ascontiguousarray(qvecs, dtype=np.float32), n, params=params)
         return ids
-
-
-RARE_IN_ENGLISH = 1.5  # Zipf frequency (wordfreq): "chuxing" 1.0, "weixin" 1.3, "chipmaker" 1.6, "groundwork" 3.2
-
-
-@lru_cache(maxsize=4096)
-def _english_word(word: str) -> bool:
-    """Whether English (wordfreq's word list) uses the word, or one a slip away from it."""
-    from wordfreq import zipf_frequency
-
-    if zipf_frequency(word, "en") >= RARE_IN_ENGLISH:
-        return True
-    from rapidfuzz import process
-    from rapidfuzz.distance import OSA
-
-    return process.extractOne(word, _frequent_english(), scorer=OSA.distance,
-                              score_cutoff=2 if len(word) >= 8 else 1) is not None
-
-
-@lru_cache(maxsize=4096)
-def _english_spelling(word: str) -> str | None:
-    """The most frequent English word a slip away from a word English does not use, or None."""
-    from wordfreq import zipf_frequency
-
-    if zipf_frequency(word, "en") >= RARE_IN_ENGLISH:
-        return None
-    from rapidfuzz import process
-    from rapidfuzz.distance import OSA
-
-    found = process.extract(word, _frequent_english(), scorer=OSA.distance,
-                            score_cutoff=2 if len(word) >= 8 else 1, limit=None)
-    if not found:
-        return None
-    closest = min(d for _, d, _ in found)
-    return min((i, w) for w, d, i in found if d == closest)[1]  # the list runs most frequent first
-
-
-@lru_cache(maxsize=1)
-def _frequent_english() -> list[str]:
-    from wordfreq import top_n_list
-
-    return [w for w in top_n_list("en", 50_000) if w.isalpha()]
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
