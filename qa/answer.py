@@ -49,6 +49,7 @@ _FRONTED_DATE = re.compile(
     rf"(?:in|on|by|since|as of|from|until|through|during|at the (?:end|start|beginning) of)\b[^,]{{0,30}}?"
     rf"\b(?:{YEAR.pattern})\b[^,]{{0,12}},", re.I)
 _YEARS = re.compile(rf"\b(?:{YEAR.pattern})\b")
+_MONTHS = re.compile(r"\b(january|february|march|april|june|july|august|september|october|november|december)\b", re.I)
 _ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 # An ordinal naming an occurrence: "the third time", "the 2nd", "first half"; not the adverb of
 # "first signed", which means "originally".
@@ -255,6 +256,7 @@ class Answerer:
             vecs=vecs, windows=windows, window_norms=np.maximum(np.linalg.norm(windows, axis=1), 1e-9),
             years=_dated(frozenset(_YEARS.findall(t)) for t in texts),
             ordinals=tuple(ordinals(t) for t in texts),
+            months=_dated(frozenset(m.lower() for m in _MONTHS.findall(t)) for t in texts),
         )
         if len(self._passages) >= PASSAGE_CACHE:
             self._passages.clear()
@@ -268,6 +270,7 @@ class Answerer:
         counts = asks_count(query.text)
         asked_years = frozenset(_YEARS.findall(query.text))
         asked_ordinals = ordinals(query.text)
+        asked_months = frozenset(m.lower() for m in _MONTHS.findall(query.text))
         weights = self.weights(query)
         seen: dict[int, Candidate] = {}
         top = hits[:ANSWER_PASSAGES]
@@ -304,7 +307,8 @@ class Answerer:
                     "heading": p.heading[i],
                     "echo": p.echo[i],
                     "other_year": max(_other_year(asked_years, p.years[i]),
-                                      _other_year(asked_ordinals, p.ordinals[i])),
+                                      _other_year(asked_ordinals, p.ordinals[i]),
+                                      _other_year(asked_months, p.months[i])),
                 }
                 seen[s_row] = Candidate(s_row, rank, text, feats)
         return list(seen.values())

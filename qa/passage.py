@@ -75,4 +75,5 @@ class Passage:
     window_norms: np.ndarray
     years: tuple[frozenset[str], ...]  # the years named by each sentence and those before it
     ordinals: tuple[frozenset[int], ...]  # "first", "3rd": the occurrences each sentence names
+    months: tuple[frozenset[str], ...]  # the months each sentence names (else those before it)
     units: dict = field(default_factory=dict)  # answer kind -> answer_units of each sentence

@@ -269,6 +269,13 @@ def test_a_question_about_one_occurrence_is_not_answered_from_another(engine):
     assert not signed.abstained and "December 1998" in signed.answer
 
 
+def test_a_question_about_one_month_is_not_answered_from_another_months_sentence(engine):
+    # Was answered at 0.76 from "... by the end of June 2020, the country had set up 410,000 ...".
+    assert engine.ask("How many 5G base stations did China have by the end of December 2020?").abstained
+    june = engine.ask("How many 5G base stations did China have by the end of June 2020?")
+    assert not june.abstained and "410,000" in june.answer
+
+
 def test_a_sum_of_money_counts_nothing_for_a_how_many_question():
     from qa.answer_types import answer_units, asks_count, units_match
 
