@@ -85,7 +85,7 @@ _MEASURE_UNITS = ("years?", "months?", "weeks?", "days?", "decades?", "hours?", 
 MEASURE = re.compile(rf"(\d[\d,.]*|\b(?:{_NUMBER_WORDS}))[\s-]+(?:million\s+|billion\s+)?"
                      rf"(?:{'|'.join(_MEASURE_UNITS)})\b", re.I)
 _ASKS_MEASURE = re.compile(  # not "monthly users"
-    rf"\b(?:how (?:long|big|large|far|fast|heavy|tall)|size|distance|speed|weight|times?|"
+    rf"\b(?:how (?:long|big|large|far|fast|heavy|tall)|size|distance|speed|weight|times?|period|duration|"
     rf"{'|'.join(_MEASURE_UNITS)})\b", re.I)
 _MEASURE_MARK = "#measure"
 

@@ -150,6 +150,7 @@ def test_a_measure_answers_only_a_question_about_a_measure():
     assert type_match("number", sentence) == 0.0
     assert type_match("number", sentence, asks_measure=asks_measure("How many years later was Moments released?")) == 1.0
     assert asks_measure("how long did it take") and asks_measure("How many times was it renewed?")
+    assert asks_measure("Over what period was the 742 million customer figure measured?")  # "12 months"
     assert type_match("number", "Mini Programs are smaller than 10 megabytes.") == 0.0
     assert type_match("number", "Mini Programs are smaller than 10 megabytes.",
                       asks_measure=asks_measure("max size of a wechat mini program")) == 1.0
