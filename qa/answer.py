@@ -192,8 +192,12 @@ class Answerer:
         word, a name): they depend only on the sentence, so computed once per row and kind."""
         def make():
             ws, stems, caps = self._words(s_row, text)
-            named = frozenset().union(*answer_units(kind, text)) if kind in UNIT_KINDS else frozenset()
-            return tuple(i for i, w in enumerate(ws) if (stems[i] in named if kind in UNIT_KINDS else caps[i] if kind in NAME_KINDS else answer_word(kind, w)))
+            if kind in UNIT_KINDS:  # the words of a place's or an institution's name
+                named = frozenset().union(*answer_units(kind, text))
+                return tuple(i for i, t in enumerate(stems) if t in named)
+            if kind in NAME_KINDS:
+                return tuple(i for i, cap in enumerate(caps) if cap)
+            return tuple(i for i, w in enumerate(ws) if answer_word(kind, w))
 
         return _cached(self._position_cache, (s_row, kind), make)
 
@@ -379,14 +383,14 @@ def _cached(cache: dict, key, make, limit: int = 100_000):
     return found
 
 
-def _dated(own_years) -> tuple[frozenset[str], ...]:
-    """The years each sentence is about: its own, else those of the sentences before it in the
-    passage ("In 2019, ... It also ..."). "Spending will hit USD 174 billion in 2020" is about
-    2020, whatever year the sentence before it named."""
+def _dated(named) -> tuple[frozenset[str], ...]:
+    """The years (or months) each sentence is about, from those each names: its own, else
+    those of the sentences before it in the passage ("In 2019, ... It also ..."). "Spending
+    will hit USD 174 billion in 2020" is about 2020, whatever year the sentence before named."""
     out, before = [], frozenset()
-    for years in own_years:
-        before |= years
-        out.append(years or before)
+    for own in named:
+        before |= own
+        out.append(own or before)
     return tuple(out)
 
 
