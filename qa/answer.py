@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.acronyms import asked_acronym, spells_out
-from qa.answer_types import CURRENCY_TERMS, MEASURE, MONEY_AMOUNT, NAME_KINDS, NUMERIC, UNIT_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
+from qa.answer_types import CURRENCY_TERMS, MEASURE, MONEY_AMOUNT, MONTH_NAMES, NAME_KINDS, NUMERIC, UNIT_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, word_count, words
@@ -51,7 +51,8 @@ _FRONTED_DATE = re.compile(
     rf"(?:in|on|by|since|as of|from|until|through|during|at the (?:end|start|beginning) of)\b[^,]{{0,30}}?"
     rf"\b(?:{YEAR.pattern})\b[^,]{{0,12}},", re.I)
 _YEARS = re.compile(rf"\b(?:{YEAR.pattern})\b")
-_MONTHS = re.compile(r"\b(january|february|march|april|june|july|august|september|october|november|december)\b", re.I)
+# The months a text names; not "may", a verb as often.
+_MONTHS = re.compile(rf"\b({'|'.join(m for m in MONTH_NAMES if m != 'may')})\b", re.I)
 _ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 # An ordinal naming an occurrence: "the third time", "the 2nd", "first half"; not the adverb of
 # "first signed", which means "originally".

@@ -6,9 +6,10 @@ import re
 from qa.places import CAPITALISED_RUN, places
 from qa.text import STOPWORDS, stem, tokenize, words
 
+_WHAT_DID_SPEND = r"\bwhat did\b[^?]*\b(?:spend|invest|pay|earn|raise)\b"  # "what did China spend on tech"
 _NUMBER_Q = re.compile(
     r"\b(how (many|much|big|large|long|fast|far|accurate)|number of|percentage|what share|what proportion|how many)\b"
-    r"|\bwhat did\b[^?]*\b(?:spend|invest|pay|earn|raise)\b", re.I)  # "what did China spend on tech"
+    rf"|{_WHAT_DID_SPEND}", re.I)
 # Quantity nouns that are sums of money.
 _MONEY_NOUNS = (r"revenues?|profits?|valuations?|net worth|prices?|costs?|(?:market )?capitali[sz]ation|sales|"
                 r"income|turnover|funding|budget|salary|salaries|spend(?:ing)?")
@@ -73,9 +74,9 @@ _NUMBER_WORDS = (
 NUMBER_TOKEN = re.compile(rf"\d[\d,.]*|(?<![\w-])({_NUMBER_WORDS})(?![\w-])", re.I)
 # A bare year ("in 2012") dates something; it does not count anything.
 YEAR = re.compile(r"1[89]\d\d|20\d\d")
-DATE_TOKEN = re.compile(
-    rf"\b({YEAR.pattern}|january|february|march|april|may|june|july|august|september|october|"
-    r"november|december)\b", re.I)
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+               "october", "november", "december")
+DATE_TOKEN = re.compile(rf"\b({YEAR.pattern}|{'|'.join(MONTH_NAMES)})\b", re.I)
 # A number that measures something, a time span or a size or a distance: "one year later",
 # "two-day", "10 megabytes", "six million kilometres". It answers "how long" or "how big", not
 # "how many users".
@@ -94,7 +95,7 @@ _MEASURE_MARK = "#measure"
 # needs a currency ("USD 174 billion", "US $33.8 billion").
 _MONEY_Q = re.compile(
     r"\bhow much (?:money\b|(?:[\w-]+\s+){0,5}?(?:invest|spen[dt]|rais|pa(?:y|id)|cost|earn|fund|sell|sold|"
-    rf"charg|worth|valu)\w*)|\b(?:{_MONEY_NOUNS})\b|\bwhat did\b[^?]*\b(?:spend|invest|pay|earn|raise)\b", re.I)
+    rf"charg|worth|valu)\w*)|\b(?:{_MONEY_NOUNS})\b|{_WHAT_DID_SPEND}", re.I)
 CURRENCY = re.compile(r"[$€£¥元]|人民币|\b(?:usd|rmb|cny|yuan|renminbi|euros?|eur|dollars?|hkd|gbp|pounds?)\b", re.I)
 # Questions that ask for something other than a quantity even when they name one: "which
 # sectors saw revenue growth", "did Tencent's revenue grow".

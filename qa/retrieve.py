@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -100,7 +101,7 @@ class Retriever:
                     acronyms.append(t)
                 elif self.store.initials is not None and w not in self.store.initials and t not in STOPWORDS:
                     unknown.append(t)
-            elif t not in self.vocab and t not in STOPWORDS and t[:5] not in self._vocab_prefixes:
+            elif not self._corpus_knows(t) and t not in STOPWORDS:
                 unknown.append(t)
         return unknown + acronyms + [t for t in self._foreign_words(question) if t not in unknown]
 
@@ -108,15 +109,16 @@ class Retriever:
         """Words in any case that neither the corpus nor English knows, nor are a slip of
         either: "pinduoduo", "kuaishou", "iflytek" name what no passage is about."""
         found = []
-        for w in words(question):
-            if len(w) < 4 or not w.isalpha() or not w.isascii() or w in STOPWORDS:
-                continue
+        for w in _plain_words(question, shortest=4):
             t = self._correct(stem(w))
-            if t in self.vocab or t in self.alias_words or t[:5] in self._vocab_prefixes:
-                continue
-            if not is_english(w):
+            if not self._corpus_knows(t) and t not in self.alias_words and not is_english(w):
                 found.append(t)
         return found
+
+    def _corpus_knows(self, term: str) -> bool:
+        """A corpus term, or one a corpus term starts like ("Oct" for "October", "Europe" for
+        "European"): the corpus may write it another way."""
+        return term in self.vocab or term[:5] in self._vocab_prefixes
 
     def _counted(self, question: str) -> tuple[str, ...]:
         """What the asked number or name is of: the next two content words but names of "how many ..." /
@@ -144,9 +146,9 @@ class Retriever:
         corpus uses that word: "originaly" stems to "originali", which no edit of a stem reaches,
         while "originally" stems to the corpus's "origin"."""
         found = {}
-        for w in words(text):
+        for w in _plain_words(text, shortest=5):
             t = stem(w)
-            if len(w) < 5 or not w.isalpha() or not w.isascii() or t in self.vocab or w in STOPWORDS:
+            if t in self.vocab:
                 continue
             right = spelling(w)
             if right is not None and stem(right) in self.vocab:
@@ -244,6 +246,12 @@ class Retriever:
         use_faiss_threads()  # here, not once at start: see qa.embed.use_encode_threads
         _, ids = index.search(np.ascontiguousarray(qvecs, dtype=np.float32), n, params=params)
         return ids
+
+
+def _plain_words(text: str, shortest: int) -> Iterator[str]:
+    """The text's lowercase ASCII words of `shortest` letters or more that are no stopwords:
+    those an English word list can judge."""
+    return (w for w in words(text) if len(w) >= shortest and w.isalpha() and w.isascii() and w not in STOPWORDS)
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
