@@ -53,6 +53,8 @@ _FRONTED_DATE = re.compile(
 _YEARS = re.compile(rf"\b(?:{YEAR.pattern})\b")
 # The months a text names; not "may", a verb as often.
 _MONTHS = re.compile(rf"\b({'|'.join(m for m in MONTH_NAMES if m != 'may')})\b", re.I)
+# "the end of 2020" is December 2020, "the start of 2021" January: not "the end of June 2020".
+_YEAR_EDGE = re.compile(rf"\b(?:(end|close)|(start|beginning)) of (?:the year )?(?:{YEAR.pattern})\b", re.I)
 _ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 # An ordinal naming an occurrence: "the third time", "the 2nd", "first half"; not the adverb of
 # "first signed", which means "originally".
@@ -263,7 +265,7 @@ class Answerer:
             vecs=vecs, windows=windows, window_norms=np.maximum(np.linalg.norm(windows, axis=1), 1e-9),
             years=_dated(frozenset(_YEARS.findall(t)) for t in texts),
             ordinals=tuple(ordinals(t) for t in texts),
-            months=_dated(frozenset(m.lower() for m in _MONTHS.findall(t)) for t in texts),
+            months=_dated(months_named(t) for t in texts),
         )
         if len(self._passages) >= PASSAGE_CACHE:
             self._passages.clear()
@@ -277,7 +279,7 @@ class Answerer:
         counts = asks_count(query.text)
         asked_years = frozenset(_YEARS.findall(query.text))
         asked_ordinals = ordinals(query.text)
-        asked_months = frozenset(m.lower() for m in _MONTHS.findall(query.text))
+        asked_months = months_named(query.text)
         weights = self.weights(query)
         seen: dict[int, Candidate] = {}
         top = hits[:ANSWER_PASSAGES]
@@ -395,6 +397,14 @@ def _dated(named) -> tuple[frozenset[str], ...]:
         before |= own
         out.append(own or before)
     return tuple(out)
+
+
+def months_named(text: str) -> frozenset[str]:
+    """The months a text names, by name or as a year's end or start."""
+    found = {m.lower() for m in _MONTHS.findall(text)}
+    for m in _YEAR_EDGE.finditer(text):
+        found.add("december" if m.group(1) else "january")
+    return frozenset(found)
 
 
 def ordinals(text: str) -> frozenset[int]:

@@ -277,6 +277,22 @@ def test_a_question_about_one_month_is_not_answered_from_another_months_sentence
     assert not june.abstained and "410,000" in june.answer
 
 
+def test_the_end_of_a_year_is_its_december():
+    from qa.answer import months_named
+
+    assert months_named("How many 5G base stations did China have at the end of 2020?") == {"december"}
+    assert months_named("by the end of June 2020, the country had set up") == {"june"}
+    assert months_named("at the start of 2021") == {"january"}
+    assert months_named("5G base stations in 2020") == frozenset()
+
+
+def test_a_question_about_a_years_end_is_not_answered_from_its_middle(engine):
+    # Was answered at 0.83 from "... by the end of June 2020, the country had set up 410,000 ...".
+    assert engine.ask("How many 5G base stations did China have at the end of 2020?").abstained
+    alipay = engine.ask("how many alipay users at the end of 2019")
+    assert not alipay.abstained and "1.2 billion" in alipay.answer
+
+
 def test_a_sum_of_money_counts_nothing_for_a_how_many_question():
     from qa.answer_types import answer_units, asks_count, units_match
 
