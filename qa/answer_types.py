@@ -11,7 +11,7 @@ _NUMBER_Q = re.compile(
     r"\b(how (many|much|big|large|long|fast|far|accurate)|number of|percentage|what share|what proportion|how many)\b"
     rf"|{_WHAT_DID_SPEND}", re.I)
 # Quantity nouns that are sums of money.
-_MONEY_NOUNS = (r"revenues?|profits?|valuations?|net worth|prices?|costs?|(?:market )?capitali[sz]ation|sales|"
+_MONEY_NOUNS = (r"revenues?|profits?|valuations?|net worth|prices?|costs?|fees?|(?:market )?capitali[sz]ation|sales|"
                 r"income|turnover|funding|budget|salary|salaries|spend(?:ing)?")
 # Audience figures: "WeChat's monthly active users", "daily users of Douyin".
 _AUDIENCE = (r"(?:(?:daily|weekly|monthly|annual|yearly)\s+)?active\s+(?:users|customers|buyers|accounts|consumers)|"
@@ -50,7 +50,7 @@ _CITY_Q = re.compile(rf"\b(?:which|what){_BETWEEN}\s+(?:city|cities|town|towns)\
 _COUNTRY_Q = re.compile(rf"\b(?:which|what){_BETWEEN}\s+(?:country|countries|nation|nations)\b|\bcountry\s*\??\s*$", re.I)
 _PLACE_Q = re.compile(
     r"\bwhere\b[^?]*\b(?:based|headquartered|located|domiciled|situated|signed|held|founded|established|born|"
-    r"opened|built)\b|\bheadquarter(?:s|ed)?\b", re.I)
+    r"opened|built)\b|\bheadquarter(?:s|ed)?\b|\blocation\s*\??\s*$|\b(?:what|which) (?:is|was) (?:the|its) location\b", re.I)
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b", re.I)
 PLACE_KINDS = ("city", "country", "place")
 # An institution is asked for by the word its names carry: "which university helped build Smart

@@ -73,7 +73,9 @@ def test_the_kind_of_answer_a_question_asks_for():
 
 
 def test_a_sum_of_money_needs_a_currency():
-    from qa.answer_types import type_match
+    from qa.answer_types import expected_type, type_match
+
+    assert expected_type("what fee does alipay charge merchants for face payments") == "money"
 
     assert type_match("money", "Spending will hit USD 174 billion in 2020.") == 1.0
     assert type_match("money", "It facilitated 27.7 billion transactions in 2,800 cities.") == 0.0

@@ -16,6 +16,9 @@ def test_a_place_question_asks_for_a_city_a_country_or_either():
     assert expected_type("Where is GJS Robot based?") == "place"
     assert expected_type("where is little red book headquartered") == "place"
     assert expected_type("Where was the 2012 joint declaration signed?") == "place"
+    assert expected_type("cainiao robot warehouse location") == "place"  # a keyword query
+    assert expected_type("What is the location of Cainiao's warehouse?") == "place"
+    assert expected_type("location based services wechat") is None
     # Not place questions: a count of cities, and a "where" that asks for no place name.
     assert expected_type("In how many cities has Baidu's Apollo carried passengers?") == "number"
     assert expected_type("where do people have to show their health qr code") is None
