@@ -61,6 +61,9 @@ _ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seven
 _ORDINAL = rf"(?:({'|'.join(_ORDINAL_WORDS)})|(10|[1-9])(?:st|nd|rd|th))"
 _ORDINALS = re.compile(
     rf"\bthe\s+{_ORDINAL}\b|\b{_ORDINAL}\s+(?=(?:half|quarter|time|round|phase|edition|generation)\b)", re.I)
+# A sum of money "worth" something is its value: "transactions (worth US $33.8 billion)"
+# answers "the value of Meituan's transactions".
+_WORTH = {"worth": "valu"}
 _DATE_WORDS = frozenset({"year", "date", "month", "time"})  # stems; "launch year" asks for the date
 # Passages (and Chunks for citations) kept per engine: ~10 KB each with their sentence
 # window vectors, so at most ~40 MB; every chunk of a small corpus fits.
@@ -175,6 +178,8 @@ class Answerer:
             # "In November 2019, Ericsson and OPPO launched a joint lab ...": a date put before
             # the clause dates all of it, however far its verb.
             near = stems[fronted:] if i < fronted else stems[max(0, i - SLOT_WINDOW): i + SLOT_WINDOW + 1]
+            if kind == "money":
+                near = [_WORTH.get(t, t) for t in near]
             best = max(best, self.prefix_coverage(terms, near))
         return best
 

@@ -11,7 +11,7 @@ _NUMBER_Q = re.compile(
     r"\b(how (many|much|big|large|long|fast|far|accurate)|number of|percentage|what share|what proportion|how many)\b"
     rf"|{_WHAT_DID_SPEND}", re.I)
 # Quantity nouns that are sums of money.
-_MONEY_NOUNS = (r"revenues?|profits?|valuations?|net worth|prices?|costs?|fees?|(?:market )?capitali[sz]ation|sales|"
+_MONEY_NOUNS = (r"revenues?|profits?|valuations?|(?<!what )(?<!add )(?:financial |monetary |deal |contract )?value(?! chain| added)|net worth|prices?|costs?|fees?|(?:market )?capitali[sz]ation|sales|"
                 r"income|turnover|funding|budget|salary|salaries|spend(?:ing)?")
 # Audience figures: "WeChat's monthly active users", "daily users of Douyin".
 _AUDIENCE = (r"(?:(?:daily|weekly|monthly|annual|yearly)\s+)?active\s+(?:users|customers|buyers|accounts|consumers)|"

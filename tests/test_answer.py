@@ -295,6 +295,18 @@ def test_a_question_about_a_years_end_is_not_answered_from_its_middle(engine):
     assert not alipay.abstained and "1.2 billion" in alipay.answer
 
 
+def test_a_value_asks_for_money_and_a_sum_worth_something_is_its_value(engine):
+    from qa.answer_types import expected_type
+
+    assert expected_type("meituan 2018 h1 transaction value") == "money"
+    for question in ("what value does wechat add", "alibaba value chain", "how does cainiao add value"):
+        assert expected_type(question) is None, question
+    # Was answered at 0.91 from "In 2018, Alibaba established three partnerships ..." (no sum).
+    assert engine.ask("What was the financial value of Alibaba's 2018 partnerships with Audi, Daimler and Volvo?").abstained
+    meituan = engine.ask("What was the value of Meituan's transactions in the first half of 2018?")
+    assert not meituan.abstained and "US $33.8 billion" in meituan.answer  # "(worth US $33.8 billion)"
+
+
 def test_a_sum_of_money_counts_nothing_for_a_how_many_question():
     from qa.answer_types import answer_units, asks_count, units_match
 
