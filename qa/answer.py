@@ -141,7 +141,7 @@ class Answerer:
         return _cached(self._word_cache, s_row, make)
 
     def slot(self, query: Query, kind: str | None, s_row: int, text: str, counts: bool = False,
-             measured: bool = False) -> float:
+             measured: bool = False, given: frozenset[str] = frozenset()) -> float:
         """Does a new number, date or name stand near what is asked?
 
         The share of the asked terms' idf found within SLOT_WINDOW words of the best such
@@ -161,7 +161,7 @@ class Answerer:
         if not terms and kind not in UNIT_KINDS:
             return 1.0
         ws, stems, _ = self._words(s_row, text)
-        asked = set(query.terms)
+        asked = set(query.terms) | given
         if not terms:
             # "In which city is Cainiao's warehouse located" is not answered by "... in China".
             return float(any(stems[i] not in asked for i in self._answer_positions(s_row, text, kind)))
@@ -266,7 +266,7 @@ class Answerer:
             anchor_prefixes=frozenset(anchor_prefixes(anchor_context)), texts=texts, tokens=tokens,
             window_tokens=tuple(t | tokens[j - 1] if j else t for j, t in enumerate(tokens)),
             short=tuple(1.0 if word_count(t) < MIN_ANSWER_WORDS else 0.0 for t in texts),
-            heading=tuple(0.0 if _STATEMENT_END.search(t) else 1.0 for t in texts), echo=echo,
+            heading=tuple(0.0 if _STATEMENT_END.search(t) else 1.0 for t in texts), echo=echo, title=title,
             vecs=vecs, windows=windows, window_norms=np.maximum(np.linalg.norm(windows, axis=1), 1e-9),
             years=_dated(frozenset(_YEARS.findall(t)) for t in texts),
             ordinals=tuple(ordinals(t) for t in texts),
@@ -304,6 +304,9 @@ class Answerer:
             units = p.units.get(kind)
             if units is None:
                 units = p.units[kind] = tuple(answer_units(kind, t) for t in p.texts)
+            # "Where is Cainiao's warehouse located?" is not answered by "... in China" in a
+            # document titled "... Silicon Dragon – China": the place all of it is about.
+            given = p.title if kind == "place" else frozenset()
             for i, text in enumerate(p.texts):
                 s_row = p.sent_lo + i
                 if s_row in seen:
@@ -315,8 +318,8 @@ class Answerer:
                     "coverage_window": weights.coverage(p.window_tokens[i]),
                     **passage_feats,
                     "type": (float(spells_out(acronym, text)) if acronym else
-                             units_match(kind, units[i], query.terms, measured, counts)),
-                    "slot": self.slot(query, kind, s_row, text, counts, measured),
+                             units_match(kind, units[i], (*query.terms, *given), measured, counts)),
+                    "slot": self.slot(query, kind, s_row, text, counts, measured, given),
                     "short": p.short[i],
                     "heading": p.heading[i],
                     "echo": p.echo[i],

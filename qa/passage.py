@@ -70,6 +70,7 @@ class Passage:
     short: tuple[float, ...]
     heading: tuple[float, ...]
     echo: tuple[float, ...]  # the share of each sentence's terms its document's title holds
+    title: frozenset[str]  # its document's title terms
     vecs: np.ndarray
     windows: np.ndarray  # each sentence vector plus the one before it in the chunk
     window_norms: np.ndarray
