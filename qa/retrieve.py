@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 
-from qa.answer_types import QUANTITY_NOUN, ROLE_NOUN, ROLE_VERB
+from qa.answer_types import QUANTITY_NOUN, ROLE_NOUN, ROLE_VERB, expected_type
 from qa.english import is_english, spelling
 from qa.places import named_cities
 from qa.text import STOPWORDS, stem, tokenize, words
@@ -68,7 +68,8 @@ class Retriever:
 
     def parse(self, question: str, expanded: str | None = None) -> Query:
         spelled = self._respelled(expanded or question)
-        terms = tuple(dict.fromkeys(self._correct(spelled.get(t, t)) for t in tokenize(expanded or question)))
+        terms = tuple(dict.fromkeys([*(self._correct(spelled.get(t, t)) for t in tokenize(expanded or question)),
+                                     *self._agent_nouns(question)]))
         own = [self._correct(spelled.get(t, t)) for t in tokenize(question)]
         anchors = tuple(dict.fromkeys([*(t for t in own if t.isdigit() or t in self.store.names),
                                        *self._question_names(question),
@@ -76,6 +77,15 @@ class Retriever:
         # An alias ("weixin") is matched through the names it expands to, not as a word.
         focus = tuple(dict.fromkeys(t for t in own if t not in anchors and t not in self.alias_words))
         return Query(question, terms, anchors, focus, counted=self._counted(question))
+
+    def _agent_nouns(self, question: str) -> list[str]:
+        """The corpus's noun for a role asked by its verb: "who founded Tencent" asks for
+        Tencent's founder, and a passage naming "the founders of ..." should be found."""
+        m = ROLE_VERB.search(question)
+        if m is None or expected_type(question) != "name":  # not "what year was Baidu founded"
+            return []
+        verb = stem(re.sub(r"^co-?", "", next(g for g in m.groups() if g).lower()))
+        return [t for t in (verb + "er", verb + "man", verb + "or") if t in self.vocab]
 
     def _question_names(self, question: str) -> list[str]:
         """Names in the question beyond the corpus's own rare ones, each as its term:
