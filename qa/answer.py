@@ -33,7 +33,8 @@ CONFIDENCE_WEIGHTS = {
     # Set by hand: no answerable dev or held-out question has it, so the fit's L2 alone holds its
     # weight down (-2.7), too little to withhold "revenue in 2019" answered by "... in 2021" (0.77).
     # It also stands for an occurrence ("first renewed" is not "renewed for the third time") and
-    # a month ("the end of December 2020" is not "the end of June 2020").
+    # a month ("the end of December 2020" is not "the end of June 2020"), and one company's
+    # figure asked of a sum over several ("Tencent's market capitalisation" is not BAT's combined).
     "other_year": -5.0,
 }
 CONFIDENCE_BIAS = -8.21
@@ -64,6 +65,10 @@ _ORDINALS = re.compile(
 # A sum of money "worth" something is its value: "transactions (worth US $33.8 billion)"
 # answers "the value of Meituan's transactions".
 _WORTH = {"worth": "valu"}
+# A figure summed over several ("a combined market capitalisation of over USD 1 trillion") is
+# no answer to one of them's; "own", "individual" ask for one's.
+_AGGREGATE = re.compile(r"\b(?:combined|collective|joint|aggregate|total)\s+((?:[\w-]+\s+)?[\w-]+)", re.I)
+_ONE_SCOPE = re.compile(r"\b(?:own|individual|individually|alone|separately|by itself|on its own)\b", re.I)
 _DATE_WORDS = frozenset({"year", "date", "month", "time"})  # stems; "launch year" asks for the date
 # Passages (and Chunks for citations) kept per engine: ~10 KB each with their sentence
 # window vectors, so at most ~40 MB; every chunk of a small corpus fits.
@@ -285,6 +290,7 @@ class Answerer:
         asked_years = frozenset(_YEARS.findall(query.text))
         asked_ordinals = ordinals(query.text)
         asked_months = months_named(query.text)
+        one_of_many = kind in NUMERIC and _asks_one_of_many(query, self.store.names)
         weights = self.weights(query)
         seen: dict[int, Candidate] = {}
         top = hits[:ANSWER_PASSAGES]
@@ -325,7 +331,8 @@ class Answerer:
                     "echo": p.echo[i],
                     "other_year": max(_other_year(asked_years, p.years[i]),
                                       _other_year(asked_ordinals, p.ordinals[i]),
-                                      _other_year(asked_months, p.months[i])),
+                                      _other_year(asked_months, p.months[i]),
+                                      float(one_of_many and _sums_what_is_counted(text, query.counted))),
                 }
                 seen[s_row] = Candidate(s_row, rank, text, feats)
         return list(seen.values())
@@ -422,6 +429,21 @@ def ordinals(text: str) -> frozenset[int]:
         word, digits = m.group(1) or m.group(3), m.group(2) or m.group(4)
         found.add(_ORDINAL_WORDS.index(word.lower()) + 1 if word else int(digits))
     return frozenset(found)
+
+
+def _asks_one_of_many(query: Query, names) -> bool:
+    """Whether a question asks for one company's figure rather than a sum over several:
+    "Tencent's own market capitalisation", "Baidu's individual ...", "What is Tencent's market
+    capitalisation?"; not "BAT combined market cap" nor "... of Baidu, Alibaba and Tencent"."""
+    if _ONE_SCOPE.search(query.text):
+        return True
+    return _AGGREGATE.search(query.text) is None and len(names & set(query.terms)) < 2
+
+
+def _sums_what_is_counted(text: str, counted: tuple[str, ...]) -> bool:
+    """Whether the sentence gives a sum of what the question counts: "a combined market
+    capitalisation" for ("market", "capitalis"); not "5,712 patents in total"."""
+    return any(set(tokenize(m.group(1))) & set(counted) for m in _AGGREGATE.finditer(text))
 
 
 def _other_year(asked: frozenset, named: frozenset) -> float:
