@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.acronyms import asked_acronym, spells_out
+from qa.docmeta import document_field, document_lines
 from qa.answer_types import CURRENCY_TERMS, MEASURE, MONEY_AMOUNT, MONTH_NAMES, NAME_KINDS, NUMERIC, UNIT_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
@@ -17,12 +18,13 @@ from qa.types import Answer, Chunk, Citation
 # Tuned on tests/data/dev_questions.jsonl with `qa eval` (see README "Quality"); the held-out
 # set tests/data/heldout_questions.jsonl is only measured, never tuned on.
 ANSWER_PASSAGES = 4  # sentences are drawn from this many top passages
+DOCUMENT_ENDS = 5  # a document's byline, dateline and audience line are looked for in its first and last chunks
 # "echo": a sentence made of its document's title words restates what the document is about
 # ("China's response to the COVID19 epidemic has been decidedly high tech."); a question naming
 # the document ("the covid article's authors") finds it close without it answering anything.
 SENTENCE_WEIGHTS = {
     "cos": 1.0, "coverage": 0.3, "coverage_window": 1.0, "passage": 0.6, "type": 0.3, "short": -0.5, "heading": -0.6,
-    "echo": -0.3,
+    "echo": -0.3, "meta": 3.0,
 }
 # A class-balanced logistic regression of "answerable" on the chosen sentence's features,
 # fitted on the dev set by benchmarks/tune.py; below ABSTAIN_BELOW the answer is withheld.
@@ -36,6 +38,9 @@ CONFIDENCE_WEIGHTS = {
     # a month ("the end of December 2020" is not "the end of June 2020"), and one company's
     # figure asked of a sum over several ("Tencent's market capitalisation" is not BAT's combined).
     "other_year": -5.0,
+    # Set by hand: a line the document's metadata picks out (qa.docmeta) answers a question
+    # about the document; dev holds too few such questions (12) to fit it.
+    "meta": 4.0,
 }
 CONFIDENCE_BIAS = -8.21
 # The highest line at which at most 2 % of the dev set's answerable questions are withheld,
@@ -282,7 +287,8 @@ class Answerer:
         self._passages[i] = found
         return found
 
-    def candidates(self, query: Query, qvec: np.ndarray, hits: list[Hit]) -> list[Candidate]:
+    def candidates(self, query: Query, qvec: np.ndarray, hits: list[Hit], n: int = ANSWER_PASSAGES,
+                   meta: frozenset[int] = frozenset()) -> list[Candidate]:
         kind = expected_type(query.text)
         acronym = asked_acronym(query.text)  # "what does ICT stand for": its words are the answer
         measured = asks_measure(query.text)
@@ -293,7 +299,7 @@ class Answerer:
         one_of_many = kind in NUMERIC and _asks_one_of_many(query, self.store.names)
         weights = self.weights(query)
         seen: dict[int, Candidate] = {}
-        top = hits[:ANSWER_PASSAGES]
+        top = hits[:n]
         best_score = top[0].score if top else 1.0
         for rank, hit in enumerate(top):
             p = self.passage(hit.row)
@@ -333,12 +339,17 @@ class Answerer:
                                       _other_year(asked_ordinals, p.ordinals[i]),
                                       _other_year(asked_months, p.months[i]),
                                       float(one_of_many and _sums_what_is_counted(text, query.counted))),
+                    "meta": float(s_row in meta),
                 }
                 seen[s_row] = Candidate(s_row, rank, text, feats)
         return list(seen.values())
 
     def answer(self, question: str, query: Query, qvec: np.ndarray, hits: list[Hit], k: int) -> Answer:
-        cands = self.candidates(query, qvec, hits)
+        n, meta = ANSWER_PASSAGES, frozenset()
+        field = document_field(question)
+        if field is not None:
+            hits, n, meta = self._with_document_lines(field, query, qvec, hits)
+        cands = self.candidates(query, qvec, hits, n, meta)
         if not cands:
             return Answer(question=question, answer=None, abstained=True, confidence=0.0, citations=())
         best = max(cands, key=lambda c: sentence_score(c.features))
@@ -356,6 +367,48 @@ class Answerer:
             confidence=round(conf, 4),
             citations=tuple(citations),
         )
+
+    def _with_document_lines(self, field: str, query: Query, qvec: np.ndarray,
+                             hits: list[Hit]) -> tuple[list[Hit], int, frozenset[int]]:
+        """The hits with the passages holding the documents' lines for `field` among those
+        answered from, how many those are, and the lines' sentence rows. The documents are
+        those the question names by title or publisher (all when it names none)."""
+        store = self.store
+        asked = set(query.terms)
+        named = {d: sum(self.retriever.idf_of(t) for t in asked & self._doc_terms(m)) for d, m in store.documents.items()}
+        top = max(named.values(), default=0.0)
+        if top > 0:
+            docs = [d for d, score in named.items() if score == top]
+        else:  # no document named: those of the passages found
+            docs = list(dict.fromkeys(store.doc_ids[int(store.chunk_rows[h.row]["doc"])] for h in hits[:ANSWER_PASSAGES]))
+        rows: dict[int, int] = {}  # sentence row -> a chunk row holding it
+        for d in docs:
+            i = store.doc_ids.index(d)
+            lo = int(store.doc_chunk_lo[i])
+            hi = int(store.doc_chunk_lo[i + 1]) if i + 1 < len(store.doc_ids) else store.n_chunks
+            ends = sorted(set(range(lo, min(hi, lo + DOCUMENT_ENDS))) | set(range(max(lo, hi - DOCUMENT_ENDS), hi)))
+            sentences: dict[int, tuple[int, str]] = {}
+            for c in ends:
+                p = self.passage(c)
+                for j, text in enumerate(p.texts):
+                    sentences.setdefault(p.sent_lo + j, (c, text))
+            order = sorted(sentences)
+            for j in document_lines(field, store.documents[d], [sentences[r][1] for r in order]):
+                rows[order[j]] = sentences[order[j]][0]
+        if not rows:
+            return hits, ANSWER_PASSAGES, frozenset()
+        top_hits = list(hits[:ANSWER_PASSAGES])
+        rest = list(hits[ANSWER_PASSAGES:])
+        for c in dict.fromkeys(rows.values()):
+            if any(h.row == c for h in top_hits):
+                continue
+            found = next((h for h in rest if h.row == c), None)
+            if found is not None:
+                rest.remove(found)
+            else:
+                found = Hit(c, 0.0, float(np.asarray(store.chunk_vectors[c]) @ qvec), 0.0)
+            top_hits.append(found)
+        return top_hits + rest, len(top_hits), frozenset(rows)
 
     def citations(self, hits: list[Hit], k: int, best: Candidate | None) -> list[Citation]:
         """Top passages, no two overlapping; the passage holding the answer comes first."""
