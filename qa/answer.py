@@ -9,7 +9,7 @@ import numpy as np
 
 from qa.acronyms import asked_acronym, spells_out
 from qa.docmeta import document_field, document_lines
-from qa.answer_types import CURRENCY_TERMS, MEASURE, MONEY_AMOUNT, MONTH_NAMES, NAME_KINDS, NUMERIC, UNIT_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
+from qa.answer_types import CURRENCY_TERMS, MEASURE, NAMING, asks_name_of, MONEY_AMOUNT, MONTH_NAMES, NAME_KINDS, NUMERIC, UNIT_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, word_count, words
@@ -24,7 +24,7 @@ DOCUMENT_ENDS = 5  # a document's byline, dateline and audience line are looked 
 # the document ("the covid article's authors") finds it close without it answering anything.
 SENTENCE_WEIGHTS = {
     "cos": 1.0, "coverage": 0.3, "coverage_window": 1.0, "passage": 0.6, "type": 0.3, "short": -0.5, "heading": -0.6,
-    "echo": -0.3, "meta": 3.0,
+    "echo": -0.3, "meta": 3.0, "named": 0.3,
 }
 # A class-balanced logistic regression of "answerable" on the chosen sentence's features,
 # fitted on the dev set by benchmarks/tune.py; below ABSTAIN_BELOW the answer is withheld.
@@ -48,6 +48,7 @@ CONFIDENCE_BIAS = -8.21
 # flatter the dev set, and new questions are refused more often than dev questions.
 ABSTAIN_BELOW = 0.180
 MIN_ANSWER_WORDS = 6
+NAMED_BEFORE = 2  # sentences a naming sentence ("We call them X.") may name the subject of
 # A sentence that ends like a statement; a heading ("Presence of tech companies in China") or a
 # question ("Another step towards leadership?") names a topic but answers nothing.
 _STATEMENT_END = re.compile(r"[.!;:\"”’')\]。｡！；：」』）】]\s*$")
@@ -297,6 +298,7 @@ class Answerer:
         asked_ordinals = ordinals(query.text)
         asked_months = months_named(query.text)
         one_of_many = kind in NUMERIC and _asks_one_of_many(query, self.store.names)
+        naming = asks_name_of(query.text)
         weights = self.weights(query)
         seen: dict[int, Candidate] = {}
         top = hits[:n]
@@ -341,6 +343,18 @@ class Answerer:
                                       float(one_of_many and _sums_what_is_counted(text, query.counted))),
                     "meta": float(s_row in meta),
                 }
+                feats["named"] = 0.0
+                if naming:
+                    if NAMING.search(text):
+                        feats["named"] = 1.0
+                        # "We call them “Dragon Tactics”." names what the sentences before it
+                        # describe: it is read as the best of them.
+                        before = range(max(0, i - NAMED_BEFORE), i)
+                        feats["cos"] = max([feats["cos"], feats["cos_window"], *(sims[j] for j in before)])
+                        feats["coverage"] = max([feats["coverage"], feats["coverage_window"],
+                                                 *(weights.coverage(p.tokens[j]) for j in before)])
+                        feats["coverage_window"] = max(feats["coverage_window"], feats["coverage"])
+                        feats["short"] = 0.0
                 seen[s_row] = Candidate(s_row, rank, text, feats)
         return list(seen.values())
 

@@ -120,6 +120,21 @@ SMALL_TALK = frozenset("""
 """.split())
 
 
+# A question asking what something is called: "What is Baidu's social network called?",
+# "alibaba smart city platform name", "What do the authors call these practices?".
+_NAMING_Q = re.compile(
+    r"\b(?:what|which) (?:name|term|label|nickname)\b|\bname (?:do|does|did)\b|\bwhat (?:do|does|did) [^?]*\bcall\b|"
+    r"\bcalled\s*\??\s*$|\bname\s*\??\s*$|\bhow (?:do|does|did) [^?]*\bname\b", re.I)
+# A sentence giving something's name: a quoted name ("its “Apollo” project"), or one a naming
+# verb introduces ("We call them Dragon Tactics", "known as BAT").
+NAMING = re.compile(r"[“\"«][^”\"»]{2,60}[”\"»]|\b(?:call|calls|called|named|dubbed|known as|termed|coined)\s+(?:them\s+|it\s+|this\s+)?[“\"]?[A-Z]")
+
+
+def asks_name_of(question: str) -> bool:
+    """Whether the question asks what something is called."""
+    return _NAMING_Q.search(question) is not None
+
+
 def is_small_talk(text: str) -> bool:
     ws = words(text)
     return bool(ws) and any(w in SMALL_TALK for w in ws) and all(w in SMALL_TALK or w in STOPWORDS for w in ws)

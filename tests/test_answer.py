@@ -334,6 +334,25 @@ def test_one_companys_figure_is_not_answered_by_a_sum_over_several(engine):
         assert not ans.abstained and "USD 1 trillion" in ans.answer, question
 
 
+def test_a_naming_question_is_answered_by_the_sentence_that_gives_the_name(engine):
+    from qa.answer_types import NAMING, asks_name_of
+
+    for question in ("What is Baidu's social network called?", "alibaba smart city platform name",
+                     "What do the authors call these practices?", "What name do the authors give to them?"):
+        assert asks_name_of(question), question
+    assert not asks_name_of("Who founded Baidu?")
+    assert NAMING.search("We call them “Dragon Tactics”.") and NAMING.search("known as BAT")
+    assert not NAMING.search("Some of these practices, we argue, should be an inspiration for Western businesses.")
+    # Were answered by the sentences describing what is named, before the name.
+    cases = {"What name do the authors give to the new Chinese management practices?": "We call them “Dragon Tactics”.",
+             "alibaba smart city platform name": "“ET City Brain”"}
+    for question, name in cases.items():
+        ans = engine.ask(question)
+        assert not ans.abstained and name in ans.answer, (question, ans.answer)
+    youa = engine.ask("What is Baidu's online shopping platform called?")  # a name without quotes
+    assert not youa.abstained and "Baidu Youa" in youa.answer
+
+
 def test_a_sum_of_money_counts_nothing_for_a_how_many_question():
     from qa.answer_types import answer_units, asks_count, units_match
 
