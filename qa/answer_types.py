@@ -35,8 +35,10 @@ ROLE_VERB = re.compile(
 _DATE_Q = re.compile(
     # "when it comes to AI" is no date question
     r"\b(when(?! it comes? to\b)|what year|which year|what date|since when|(?:what|which) (?:month|day)|in which year)\b"
+    # "the publication date of the article", "launch date"
+    r"|\b(?:publication|release|launch|founding|signing|opening|start|due) date\b"
     # keyword queries: "wechat pay launch year"; not "revenue last year", "users per year"
-    r"|(?<!last )(?<!this )(?<!next )(?<!per )(?<!each )(?<!a )\b(year|date)\s*\??\s*$", re.I)
+    r"|(?<!last )(?<!this )(?<!next )(?<!per )(?<!each )(?<!a )(?<!to )\b(year|date)\s*\??\s*$", re.I)
 _WH_WORD = re.compile(r"\b(whats|what|who|whom|whose|which|how|why|where)\b", re.I)
 _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\b(?:which|what) (company|firm|start-?up|person|entrepreneur|city|cities|country|"

@@ -140,6 +140,8 @@ def test_a_keyword_query_ending_in_year_asks_for_a_date():
     from qa.answer_types import expected_type
 
     assert expected_type("wechat pay launch year") == "date"
+    assert expected_type("What is the publication date of the Dragon Tactics Covid article?") == "date"
+    assert expected_type("baidu revenue to date") == "money"  # "so far", not a date
     assert expected_type("megvii ipo date") == "date"
     assert expected_type("alibaba revenue in the year 2019") == "money"
 
@@ -403,6 +405,8 @@ def test_last_year_is_a_time_frame_not_a_date_asked_for():
     assert expected_type("What was Tencent's revenue last year?") == "money"
     assert expected_type("How many users this year?") == "number"
     assert expected_type("wechat pay launch year") == "date"
+    assert expected_type("What is the publication date of the Dragon Tactics Covid article?") == "date"
+    assert expected_type("baidu revenue to date") == "money"  # "so far", not a date
 
 
 def test_an_institution_question_wants_a_name_carrying_its_word(engine):
