@@ -20,14 +20,17 @@ class QueryWeights:
         for _, w in self.pairs:
             self.total += w
         self.anchor_idf = tuple(idf_of(t) for t in query.anchors)
+        self.longer = dict(query.longer)
 
     def coverage(self, tokens: Set[str]) -> float:
-        """Share of the question's idf mass whose terms appear in `tokens`."""
+        """Share of the question's idf mass whose terms (or a longer corpus form of a term the
+        corpus never uses: "oversees" is "overseen") appear in `tokens`."""
         if not self.pairs:
             return 0.0
         hit = 0.0
+        longer = self.longer
         for t, w in self.pairs:
-            if t in tokens:
+            if t in tokens or (longer and t in longer and not longer[t].isdisjoint(tokens)):
                 hit += w
         return hit / self.total if self.total else 0.0
 

@@ -1,6 +1,7 @@
 """Hybrid retrieval: FAISS (dense) and BM25 candidates, fused by a normalised score blend."""
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ _COUNTED = re.compile(r"\b(?:how many|number of|count of)\s+((?:[\w&+-]+\s*){1,4
 DENSE_WEIGHT = 0.4
 RRF_K = 60
 CANDIDATES = 30
+MAX_LONGER = 3  # corpus terms a question term it never uses may stand for
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class Query:
     # The question's own terms that are not anchors: what it asks about the named things.
     focus: tuple[str, ...] = ()
     counted: tuple[str, ...] = ()  # "how many AI patents" -> ("ai", "patent")
+    # A term the corpus never uses, with the corpus terms that start with it: "overse"
+    # ("oversees") -> ("overseen",), which the stemmer leaves apart.
+    longer: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 class Retriever:
@@ -62,6 +67,7 @@ class Retriever:
         self.max_idf = float(math.log1p((n - 1 + 0.5) / 1.5)) if n > 1 else 1.0
         self._fuzzy_vocab = [w for w in self.vocab if len(w) >= 4 and not w.isdigit()]
         self._vocab_prefixes = frozenset(w[:k] for w in self._fuzzy_vocab for k in (3, 4, 5))
+        self._sorted_vocab: list[str] | None = None  # made on first use
         from qa.aliases import alias_terms
 
         self.alias_words = frozenset(alias_terms())
@@ -76,7 +82,22 @@ class Retriever:
                                        *(t for c in named_cities(question) for t in tokenize(c))]))
         # An alias ("weixin") is matched through the names it expands to, not as a word.
         focus = tuple(dict.fromkeys(t for t in own if t not in anchors and t not in self.alias_words))
-        return Query(question, terms, anchors, focus, counted=self._counted(question))
+        # A longer form the question already asks for ("founder" beside "found") is not counted twice.
+        longer = tuple((t, found) for t in terms if (found := self._longer_forms(t)) and found.isdisjoint(terms))
+        return Query(question, terms, anchors, focus, counted=self._counted(question), longer=longer)
+
+    def _longer_forms(self, term: str) -> frozenset[str]:
+        """Corpus terms that start with a term of 5 letters or more the corpus never uses."""
+        if term in self.vocab or len(term) < 5 or term.isdigit():
+            return frozenset()
+        if self._sorted_vocab is None:
+            self._sorted_vocab = sorted(self._fuzzy_vocab)
+        i = bisect.bisect_left(self._sorted_vocab, term)
+        found = []
+        while i < len(self._sorted_vocab) and self._sorted_vocab[i].startswith(term) and len(found) < MAX_LONGER:
+            found.append(self._sorted_vocab[i])
+            i += 1
+        return frozenset(found)
 
     def _agent_nouns(self, question: str) -> list[str]:
         """The corpus's noun for a role asked by its verb: "who founded Tencent" asks for

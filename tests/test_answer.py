@@ -98,6 +98,16 @@ def test_a_quantity_or_role_question_names_what_it_asks_about(engine):
     assert parse("What has been found about covid apps?").counted == ()  # "found" of "find"
 
 
+def test_a_word_form_the_corpus_never_uses_counts_as_its_longer_corpus_forms(engine):
+    parse = engine.retriever.parse
+    # Snowball stems "oversees" to "overse" and "overseen" to "overseen".
+    assert dict(parse("Who oversees the implementation of the China-EU S&T agreement?").longer) == {"overse": {"overseen"}}
+    assert parse("who founded tencent").longer == ()  # "founder" is asked for already
+    # Was answered by "The China-EU S&T cooperation is governed by an S&T Cooperation Agreement ...".
+    ans = engine.ask("Who oversees the implementation of the China-EU S&T agreement?")
+    assert not ans.abstained and "Joint Steering Committee" in ans.answer
+
+
 def test_a_role_asked_by_its_verb_is_searched_by_its_noun(engine):
     parse = engine.retriever.parse
     # The corpus says "the founders of China's three tech giants", never "founded".
