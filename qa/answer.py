@@ -24,7 +24,7 @@ DOCUMENT_ENDS = 5  # a document's byline, dateline and audience line are looked 
 # the document ("the covid article's authors") finds it close without it answering anything.
 SENTENCE_WEIGHTS = {
     "cos": 1.0, "coverage": 0.3, "coverage_window": 1.0, "passage": 0.6, "type": 0.3, "short": -0.5, "heading": -0.6,
-    "echo": -0.3, "meta": 3.0, "named": 0.3,
+    "echo": -0.3, "picked": 3.0, "named": 0.3,
 }
 # A class-balanced logistic regression of "answerable" on the chosen sentence's features,
 # fitted on the dev set by benchmarks/tune.py; below ABSTAIN_BELOW the answer is withheld.
@@ -38,9 +38,10 @@ CONFIDENCE_WEIGHTS = {
     # a month ("the end of December 2020" is not "the end of June 2020"), and one company's
     # figure asked of a sum over several ("Tencent's market capitalisation" is not BAT's combined).
     "other_year": -5.0,
-    # Set by hand: a line the document's metadata picks out (qa.docmeta) answers a question
-    # about the document; dev holds too few such questions (12) to fit it.
-    "meta": 4.0,
+    # Set by hand: a line a rule picks out as the answer, the document's byline for "who wrote
+    # the article" (qa.docmeta) or the spelling-out of an acronym for "what does IoT stand
+    # for"; dev holds too few such questions to fit it.
+    "picked": 4.0,
 }
 CONFIDENCE_BIAS = -8.21
 # The highest line at which at most 2 % of the dev set's answerable questions are withheld,
@@ -289,7 +290,7 @@ class Answerer:
         return found
 
     def candidates(self, query: Query, qvec: np.ndarray, hits: list[Hit], n: int = ANSWER_PASSAGES,
-                   meta: frozenset[int] = frozenset()) -> list[Candidate]:
+                   picked: frozenset[int] = frozenset()) -> list[Candidate]:
         kind = expected_type(query.text)
         acronym = asked_acronym(query.text)  # "what does ICT stand for": its words are the answer
         measured = asks_measure(query.text)
@@ -341,7 +342,7 @@ class Answerer:
                                       _other_year(asked_ordinals, p.ordinals[i]),
                                       _other_year(asked_months, p.months[i]),
                                       float(one_of_many and _sums_what_is_counted(text, query.counted))),
-                    "meta": float(s_row in meta),
+                    "picked": float(s_row in picked),
                 }
                 feats["named"] = 0.0
                 if naming:
@@ -359,11 +360,14 @@ class Answerer:
         return list(seen.values())
 
     def answer(self, question: str, query: Query, qvec: np.ndarray, hits: list[Hit], k: int) -> Answer:
-        n, meta = ANSWER_PASSAGES, frozenset()
+        n, picked = ANSWER_PASSAGES, frozenset()
         field = document_field(question)
+        acronym = asked_acronym(query.text)
         if field is not None:
-            hits, n, meta = self._with_document_lines(field, query, qvec, hits)
-        cands = self.candidates(query, qvec, hits, n, meta)
+            hits, n, picked = self._with_document_lines(field, query, qvec, hits)
+        elif acronym:
+            hits, n, picked = self._spelling_passage(acronym, hits, qvec)
+        cands = self.candidates(query, qvec, hits, n, picked)
         if not cands:
             return Answer(question=question, answer=None, abstained=True, confidence=0.0, citations=())
         best = max(cands, key=lambda c: sentence_score(c.features))
@@ -409,20 +413,36 @@ class Answerer:
             order = sorted(sentences)
             for j in document_lines(field, store.documents[d], [sentences[r][1] for r in order]):
                 rows[order[j]] = sentences[order[j]][0]
-        if not rows:
-            return hits, ANSWER_PASSAGES, frozenset()
+        hits, n = self._lifted(hits, list(dict.fromkeys(rows.values())), qvec)
+        return hits, n, frozenset(rows)
+
+    def _spelling_passage(self, acronym: str, hits: list[Hit],
+                          qvec: np.ndarray) -> tuple[list[Hit], int, frozenset[int]]:
+        """For "what does IoT stand for": the hits with the best-ranked passage that spells the
+        acronym out ("the internet of things (IoT)") among those answered from, how many those
+        are, and the rows of its sentences that spell it out."""
+        for hit in hits:
+            p = self.passage(hit.row)
+            rows = frozenset(p.sent_lo + j for j, t in enumerate(p.texts) if spells_out(acronym, t))
+            if rows:
+                return *self._lifted(hits, [hit.row], qvec), rows
+        return hits, ANSWER_PASSAGES, frozenset()
+
+    def _lifted(self, hits: list[Hit], rows: list[int], qvec: np.ndarray) -> tuple[list[Hit], int]:
+        """The hits with the chunk `rows` moved (or added) just after the top ANSWER_PASSAGES,
+        and how many hits the answer is now drawn from."""
         top_hits = list(hits[:ANSWER_PASSAGES])
         rest = list(hits[ANSWER_PASSAGES:])
-        for c in dict.fromkeys(rows.values()):
+        for c in rows:
             if any(h.row == c for h in top_hits):
                 continue
             found = next((h for h in rest if h.row == c), None)
             if found is not None:
                 rest.remove(found)
             else:
-                found = Hit(c, 0.0, float(np.asarray(store.chunk_vectors[c]) @ qvec), 0.0)
+                found = Hit(c, 0.0, float(np.asarray(self.store.chunk_vectors[c]) @ qvec), 0.0)
             top_hits.append(found)
-        return top_hits + rest, len(top_hits), frozenset(rows)
+        return top_hits + rest, len(top_hits)
 
     def citations(self, hits: list[Hit], k: int, best: Candidate | None) -> list[Citation]:
         """Top passages, no two overlapping; the passage holding the answer comes first."""
