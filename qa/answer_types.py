@@ -10,6 +10,10 @@ _WHAT_DID_SPEND = r"\bwhat did\b[^?]*\b(?:spend|invest|pay|earn|raise)\b"  # "wh
 _NUMBER_Q = re.compile(
     r"\b(how (many|much|big|large|long|fast|far|accurate)|number of|percentage|what share|what proportion|how many)\b"
     rf"|{_WHAT_DID_SPEND}", re.I)
+# "How fast do Chinese firms launch products compared with the West?" may be answered by a
+# comparison ("incomparably higher than in Western markets") as well as a number.
+_COMPARED_Q = re.compile(
+    r"\bhow (?:fast|quick(?:ly)?|big|large|far|good|well|strong)\b[^?]*\b(?:compared|than|relative to|versus|vs)\b", re.I)
 # Quantity nouns that are sums of money.
 _MONEY_NOUNS = (r"revenues?|profits?|valuations?|(?<!what )(?<!add )(?:financial |monetary |deal |contract )?value(?! chain| added)|net worth|prices?|costs?|fees?|(?:market )?capitali[sz]ation|sales|"
                 r"income|turnover|funding|budget|salary|salaries|spend(?:ing)?")
@@ -152,6 +156,8 @@ def expected_type(question: str) -> str | None:
     m = _INSTITUTION_Q.search(question)
     if m:
         return m.group(1).lower()
+    if _COMPARED_Q.search(question):
+        return None
     numeric = _NUMBER_Q.search(question) or (QUANTITY_NOUN.search(question) and not _OTHER_ASK.match(question))
     if numeric and _MONEY_Q.search(question):
         return "money"

@@ -152,6 +152,9 @@ def test_a_keyword_query_ending_in_year_asks_for_a_date():
     assert expected_type("wechat pay launch year") == "date"
     assert expected_type("What is the publication date of the Dragon Tactics Covid article?") == "date"
     assert expected_type("baidu revenue to date") == "money"  # "so far", not a date
+    # A comparison may be answered without a number: "incomparably higher than in Western markets".
+    assert expected_type("How fast do Chinese firms launch new products compared with the West?") is None
+    assert expected_type("How much faster is SMLTA than earlier models?") == "number"
     assert expected_type("megvii ipo date") == "date"
     assert expected_type("alibaba revenue in the year 2019") == "money"
 
@@ -417,6 +420,9 @@ def test_last_year_is_a_time_frame_not_a_date_asked_for():
     assert expected_type("wechat pay launch year") == "date"
     assert expected_type("What is the publication date of the Dragon Tactics Covid article?") == "date"
     assert expected_type("baidu revenue to date") == "money"  # "so far", not a date
+    # A comparison may be answered without a number: "incomparably higher than in Western markets".
+    assert expected_type("How fast do Chinese firms launch new products compared with the West?") is None
+    assert expected_type("How much faster is SMLTA than earlier models?") == "number"
 
 
 def test_an_institution_question_wants_a_name_carrying_its_word(engine):
