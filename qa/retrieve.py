@@ -77,9 +77,12 @@ class Retriever:
         terms = tuple(dict.fromkeys([*(self._correct(spelled.get(t, t)) for t in tokenize(expanded or question)),
                                      *self._agent_nouns(question)]))
         own = [self._correct(spelled.get(t, t)) for t in tokenize(question)]
+        # Names the asker gives of themselves ("As a manager at a firm in Rotterdam I'd like to
+        # know: ...") say who asks, not what about: no passage need hold them.
+        asked = asked_part(question)
         anchors = tuple(dict.fromkeys([*(t for t in own if t.isdigit() or t in self.store.names),
-                                       *self._question_names(question),
-                                       *(t for c in named_cities(question) for t in tokenize(c))]))
+                                       *self._question_names(asked),
+                                       *(t for c in named_cities(asked) for t in tokenize(c))]))
         # An alias ("weixin") is matched through the names it expands to, not as a word.
         focus = tuple(dict.fromkeys(t for t in own if t not in anchors and t not in self.alias_words))
         # A longer form the question already asks for ("founder" beside "found") is not counted twice.
@@ -277,6 +280,16 @@ class Retriever:
         use_faiss_threads()  # here, not once at start: see qa.embed.use_encode_threads
         _, ids = index.search(np.ascontiguousarray(qvecs, dtype=np.float32), n, params=params)
         return ids
+
+
+_CLAUSE = re.compile(r"([,:;?!—–]|\s-\s)")
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i’m|im|me|my|we|we're|we’re|our|us)\b", re.I)
+
+
+def asked_part(question: str) -> str:
+    """The question without the clauses in which the asker speaks of themselves."""
+    parts = _CLAUSE.split(question)
+    return "".join(p for i, p in enumerate(parts) if i % 2 or not _FIRST_PERSON.search(p))
 
 
 def _plain_words(text: str, shortest: int) -> Iterator[str]:

@@ -73,3 +73,17 @@ def test_a_word_neither_the_corpus_nor_english_knows_is_an_anchor_in_any_case(en
     # Was answered at 0.42 from Alibaba's 742 million annual active customers.
     assert engine.ask("how many annual active buyers does pinduoduo have").abstained
     assert not engine.ask("how many annual active customers did alibaba's platforms have").abstained
+
+
+def test_names_the_asker_gives_of_themselves_are_no_anchors(engine):
+    from qa.retrieve import asked_part
+
+    question = ("As a procurement manager at a logistics firm in Rotterdam I'd like to know: what is the name "
+                "of Alibaba's central logistics platform that links its delivery partners?")
+    assert "Rotterdam" not in asked_part(question)
+    assert asked_part("How many AI patents had Samsung filed?") == "How many AI patents had Samsung filed?"
+    assert "rotterdam" not in engine.retriever.parse(question).anchors
+    assert "samsung" in engine.retriever.parse("How many AI patents had Samsung filed?").anchors
+    # Was withheld (0.17): Rotterdam, a name no passage holds, had become an anchor.
+    ans = engine.ask(question)
+    assert not ans.abstained and "Cainiao Smart Logistics" in ans.answer
