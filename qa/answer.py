@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.acronyms import asked_acronym, spells_out
+from qa.answer_types import CURRENCY_TERMS, MEASURE, MONEY_AMOUNT, MONTH_NAMES, NAME_KINDS, NAMING, NUMERIC, UNIT_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, asks_name_of, expected_type, is_small_talk, units_match
 from qa.docmeta import document_field, document_lines
-from qa.answer_types import CURRENCY_TERMS, MEASURE, NAMING, asks_name_of, MONEY_AMOUNT, MONTH_NAMES, NAME_KINDS, NUMERIC, UNIT_KINDS, YEAR, answer_units, answer_word, asks_count, asks_measure, expected_type, is_small_talk, units_match
 from qa.passage import Passage, QueryWeights, anchor_prefixes
 from qa.retrieve import Hit, Query
 from qa.text import stem, tokenize, word_count, words
@@ -22,6 +22,9 @@ DOCUMENT_ENDS = 5  # a document's byline, dateline and audience line are looked 
 # "echo": a sentence made of its document's title words restates what the document is about
 # ("China's response to the COVID19 epidemic has been decidedly high tech."); a question naming
 # the document ("the covid article's authors") finds it close without it answering anything.
+# "picked": a line a rule picks out as the answer (a byline, an acronym's spelling-out), set by
+# hand to win. "named": for "what is X called", a sentence giving a name in quotes or after
+# "call"/"named" (0.3 by hand: it outweighs the sentence describing what is named).
 SENTENCE_WEIGHTS = {
     "cos": 1.0, "coverage": 0.3, "coverage_window": 1.0, "passage": 0.6, "type": 0.3, "short": -0.5, "heading": -0.6,
     "echo": -0.3, "picked": 3.0, "named": 0.3,
@@ -343,19 +346,17 @@ class Answerer:
                                       _other_year(asked_months, p.months[i]),
                                       float(one_of_many and _sums_what_is_counted(text, query.counted))),
                     "picked": float(s_row in picked),
+                    "named": float(naming and NAMING.search(text) is not None),
                 }
-                feats["named"] = 0.0
-                if naming:
-                    if NAMING.search(text):
-                        feats["named"] = 1.0
-                        # "We call them “Dragon Tactics”." names what the sentences before it
-                        # describe: it is read as the best of them.
-                        before = range(max(0, i - NAMED_BEFORE), i)
-                        feats["cos"] = max([feats["cos"], feats["cos_window"], *(sims[j] for j in before)])
-                        feats["coverage"] = max([feats["coverage"], feats["coverage_window"],
-                                                 *(weights.coverage(p.tokens[j]) for j in before)])
-                        feats["coverage_window"] = max(feats["coverage_window"], feats["coverage"])
-                        feats["short"] = 0.0
+                if feats["named"]:
+                    # "We call them “Dragon Tactics”." names what the sentences before it
+                    # describe: it is read as the best of them.
+                    before = range(max(0, i - NAMED_BEFORE), i)
+                    feats["cos"] = max([feats["cos"], feats["cos_window"], *(sims[j] for j in before)])
+                    feats["coverage"] = max([feats["coverage"], feats["coverage_window"],
+                                             *(weights.coverage(p.tokens[j]) for j in before)])
+                    feats["coverage_window"] = max(feats["coverage_window"], feats["coverage"])
+                    feats["short"] = 0.0
                 seen[s_row] = Candidate(s_row, rank, text, feats)
         return list(seen.values())
 
@@ -390,7 +391,7 @@ class Answerer:
                              hits: list[Hit]) -> tuple[list[Hit], int, frozenset[int]]:
         """The hits with the passages holding the documents' lines for `field` among those
         answered from, how many those are, and the lines' sentence rows. The documents are
-        those the question names by title or publisher (all when it names none)."""
+        those the question names by title or publisher, else those of the top passages."""
         store = self.store
         asked = set(query.terms)
         named = {d: sum(self.retriever.idf_of(t) for t in asked & self._doc_terms(m)) for d, m in store.documents.items()}
