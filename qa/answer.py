@@ -402,9 +402,7 @@ class Answerer:
             docs = list(dict.fromkeys(store.doc_ids[int(store.chunk_rows[h.row]["doc"])] for h in hits[:ANSWER_PASSAGES]))
         rows: dict[int, int] = {}  # sentence row -> a chunk row holding it
         for d in docs:
-            i = store.doc_ids.index(d)
-            lo = int(store.doc_chunk_lo[i])
-            hi = int(store.doc_chunk_lo[i + 1]) if i + 1 < len(store.doc_ids) else store.n_chunks
+            lo, hi = store.doc_chunk_range(store.doc_ids.index(d))
             ends = sorted(set(range(lo, min(hi, lo + DOCUMENT_ENDS))) | set(range(max(lo, hi - DOCUMENT_ENDS), hi)))
             sentences: dict[int, tuple[int, str]] = {}
             for c in ends:

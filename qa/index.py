@@ -106,6 +106,12 @@ class Store:
     def n_chunks(self) -> int:
         return len(self.chunk_rows)
 
+    def doc_chunk_range(self, doc_row: int) -> tuple[int, int]:
+        """The chunk rows [lo, hi) of the document at row `doc_row`."""
+        lo = int(self.doc_chunk_lo[doc_row])
+        hi = int(self.doc_chunk_lo[doc_row + 1]) if doc_row + 1 < len(self.doc_chunk_lo) else self.n_chunks
+        return lo, hi
+
     def chunk_text(self, i: int) -> str:
         return bytes(self.text_blob[self.text_offsets[i]: self.text_offsets[i + 1]]).decode("utf-8")
 
@@ -426,7 +432,7 @@ def _assemble(parts, prev: Store | None, new_chunk_vecs, new_sent_vecs, dim: int
     for d_idx, (doc, chunks, spans, old) in enumerate(parts):
         chunk_lo, sent_lo = len(chunk_rows), len(sentences)
         if old is not None:
-            lo, hi = _prev_doc_range(prev, old)
+            lo, hi = prev.doc_chunk_range(old)
             s_lo = int(prev.chunk_rows[lo]["sent_lo"]) if hi > lo else 0
             s_hi = int(prev.chunk_rows[hi - 1]["sent_hi"]) if hi > lo else 0
             for i in range(lo, hi):
@@ -465,12 +471,6 @@ def _assemble(parts, prev: Store | None, new_chunk_vecs, new_sent_vecs, dim: int
         "chunk_vectors": _stack(chunk_vecs, dim),
         "sentence_vectors": _stack(sent_vecs, dim),
     }
-
-
-def _prev_doc_range(prev: Store, doc_row: int) -> tuple[int, int]:
-    lo = int(prev.doc_chunk_lo[doc_row])
-    hi = int(prev.doc_chunk_lo[doc_row + 1]) if doc_row + 1 < len(prev.doc_chunk_lo) else prev.n_chunks
-    return lo, hi
 
 
 def _stack(parts: list[np.ndarray], dim: int) -> np.ndarray:

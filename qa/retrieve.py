@@ -259,8 +259,7 @@ class Retriever:
         rows = []
         for d in doc_ids:
             i = store.doc_ids.index(d)
-            lo = int(store.doc_chunk_lo[i])
-            hi = int(store.doc_chunk_lo[i + 1]) if i + 1 < len(store.doc_ids) else store.n_chunks
+            lo, hi = store.doc_chunk_range(i)
             rows.append(np.arange(lo, hi))
         return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
 
